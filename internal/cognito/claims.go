@@ -1,0 +1,180 @@
+package cognito
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// TokenUse is a Cognito token's token_use claim.
+type TokenUse string
+
+// The two kinds of token a user pool issues to a signed-in user.
+const (
+	IDToken     TokenUse = "id"
+	AccessToken TokenUse = "access"
+)
+
+// Claims are the claims of a token. Verify returns them only once the token's
+// signature and every rule of the Verifier hold.
+//
+// Claims keep every claim in one map rather than in a struct embedding
+// jwt.RegisteredClaims: the authorizer passes all of them (custom attributes
+// included) to API Gateway, and one map is one JSON decode per token.
+type Claims struct {
+	raw   jwt.MapClaims
+	rules *rules
+}
+
+// rules are the Cognito checks jwt's validator leaves to the claims type.
+type rules struct {
+	issuers []string
+	clients []string
+	uses    []TokenUse
+}
+
+// UnmarshalJSON decodes the token's payload.
+func (c *Claims) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &c.raw)
+}
+
+// GetExpirationTime implements jwt.Claims.
+func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.raw.GetExpirationTime() }
+
+// GetIssuedAt implements jwt.Claims.
+func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error) { return c.raw.GetIssuedAt() }
+
+// GetNotBefore implements jwt.Claims.
+func (c *Claims) GetNotBefore() (*jwt.NumericDate, error) { return c.raw.GetNotBefore() }
+
+// GetIssuer implements jwt.Claims.
+func (c *Claims) GetIssuer() (string, error) { return c.raw.GetIssuer() }
+
+// GetSubject implements jwt.Claims.
+func (c *Claims) GetSubject() (string, error) { return c.raw.GetSubject() }
+
+// GetAudience implements jwt.Claims.
+func (c *Claims) GetAudience() (jwt.ClaimStrings, error) { return c.raw.GetAudience() }
+
+// Validate implements jwt's ClaimsValidator with the rules of a Cognito user
+// pool, which jwt's validator runs after exp, nbf and iat: the issuer is one
+// of the pool's two, sub is present, token_use is accepted, and the token was
+// issued to one of the app clients (aud of an ID token, client_id of an
+// access token, which has no aud).
+func (c *Claims) Validate() error {
+	if c.rules == nil {
+		return fmt.Errorf("%w: claims not created by a Verifier", ErrInvalidClaims)
+	}
+	if c.raw == nil {
+		return fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
+	}
+	iss, _ := c.raw["iss"].(string)
+	if !slices.Contains(c.rules.issuers, iss) {
+		return fmt.Errorf("%w: iss %.80q", ErrWrongIssuer, iss)
+	}
+	sub, ok := c.raw["sub"].(string)
+	if !ok || sub == "" || len(sub) > 128 {
+		return fmt.Errorf("%w: sub missing, empty or longer than 128 bytes", ErrInvalidClaims)
+	}
+	use := c.TokenUse()
+	if !slices.Contains(c.rules.uses, use) {
+		return fmt.Errorf("%w: token_use %.20q", ErrWrongTokenUse, string(use))
+	}
+	var client string
+	switch use {
+	case IDToken:
+		aud, err := c.raw.GetAudience()
+		if err != nil {
+			return fmt.Errorf("%w: aud: %w", ErrInvalidClaims, err)
+		}
+		if len(aud) != 1 {
+			return fmt.Errorf("%w: an ID token has one aud, this one has %d", ErrWrongClient, len(aud))
+		}
+		client = aud[0]
+		if _, ok := c.raw["client_id"]; ok {
+			return fmt.Errorf("%w: an ID token carries no client_id", ErrInvalidClaims)
+		}
+	case AccessToken:
+		client, _ = c.raw["client_id"].(string)
+	}
+	if !slices.Contains(c.rules.clients, client) {
+		return fmt.Errorf("%w: %.80q", ErrWrongClient, client)
+	}
+	if g, ok := c.raw["cognito:groups"]; ok {
+		if _, err := stringList(g); err != nil {
+			return fmt.Errorf("%w: cognito:groups: %w", ErrInvalidClaims, err)
+		}
+	}
+	if s, ok := c.raw["scope"]; ok {
+		if _, isString := s.(string); !isString {
+			return fmt.Errorf("%w: scope is not a string", ErrInvalidClaims)
+		}
+	}
+	return nil
+}
+
+// Subject returns sub, the user's immutable id.
+func (c *Claims) Subject() string { return c.str("sub") }
+
+// TokenUse returns token_use.
+func (c *Claims) TokenUse() TokenUse { return TokenUse(c.str("token_use")) }
+
+// ClientID returns the app client the token was issued to.
+func (c *Claims) ClientID() string {
+	if c.TokenUse() == IDToken {
+		if aud, _ := c.raw.GetAudience(); len(aud) == 1 {
+			return aud[0]
+		}
+		return ""
+	}
+	return c.str("client_id")
+}
+
+// Username returns the user's name in the pool: an access token's username or
+// an ID token's cognito:username.
+func (c *Claims) Username() string {
+	if u := c.str("username"); u != "" {
+		return u
+	}
+	return c.str("cognito:username")
+}
+
+// Groups returns cognito:groups.
+func (c *Claims) Groups() []string {
+	g, _ := stringList(c.raw["cognito:groups"])
+	return g
+}
+
+// Scopes returns the access token's space-separated scope claim as a list.
+func (c *Claims) Scopes() []string { return strings.Fields(c.str("scope")) }
+
+// Map returns every claim as decoded from JSON (numbers are float64). The map
+// belongs to the Claims: callers must not change it.
+func (c *Claims) Map() map[string]any { return c.raw }
+
+func (c *Claims) str(name string) string {
+	s, _ := c.raw[name].(string)
+	return s
+}
+
+func stringList(v any) ([]string, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("element of type %T, want string", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("type %T, want an array of strings", v)
+	}
+}

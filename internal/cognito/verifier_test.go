@@ -1,0 +1,396 @@
+package cognito_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+)
+
+const (
+	poolID   = "eu-west-1_AbC123xyz"
+	clientID = "4fr8n6nrk1v2example1q2w3e4"
+)
+
+var (
+	now   = time.Unix(1_800_000_000, 0)
+	alice = localpool.User{Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"}}
+)
+
+// fixture is a local pool with its JWKS served over HTTP on 127.0.0.1 and a
+// Verifier reading it through a jwks.Cache and keyfunc.
+type fixture struct {
+	pool     *localpool.Pool
+	verifier *cognito.Verifier
+}
+
+func newFixture(t testing.TB, change func(*cognito.Config)) *fixture {
+	t.Helper()
+	pool, err := localpool.New(poolID, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(pool)
+	t.Cleanup(srv.Close)
+	cache, err := jwks.New(jwks.Options{URL: srv.URL + pool.JWKSPath(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cognito.Config{
+		UserPoolID: poolID,
+		ClientIDs:  []string{"otherclient", clientID},
+		TokenUses:  []cognito.TokenUse{cognito.IDToken, cognito.AccessToken},
+		Leeway:     5 * time.Second,
+		Now:        func() time.Time { return now },
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	v, err := cognito.NewVerifier(cfg, kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{pool: pool, verifier: v}
+}
+
+func (f *fixture) sign(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
+	tok, err := f.pool.Sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// signWith signs claims with method and key under the given header fields.
+func signWith(t testing.TB, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	for k, v := range header {
+		if v == nil {
+			delete(tok.Header, k)
+			continue
+		}
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// signRaw signs a header segment and a raw payload, which need not be JSON
+// claims, with RS256.
+func signRaw(t testing.TB, key *rsa.PrivateKey, header, payload string) string {
+	t.Helper()
+	unsigned := header + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	sig, err := jwt.SigningMethodRS256.Sign(unsigned, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return unsigned + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func segment(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func with(c jwt.MapClaims, kv ...any) jwt.MapClaims {
+	out := jwt.MapClaims{}
+	for k, v := range c {
+		out[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(out, kv[i].(string))
+			continue
+		}
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+func TestVerify(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.pool.IDClaims(alice, now)
+	access := f.pool.AccessClaims(alice, now)
+	valid := f.sign(t, id)
+	parts := strings.Split(valid, ".")
+	_, kid := f.pool.SigningKey()
+	signer, _ := f.pool.SigningKey()
+
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&signer.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	otherPool, err := localpool.New("eu-west-1_Other999", clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPoolToken, err := otherPool.IDToken(alice, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		token string
+		want  error // nil: valid
+	}{
+		{name: "id token", token: valid},
+		{name: "access token", token: f.sign(t, access)},
+		{name: "updated issuer form", token: f.sign(t, with(id, "iss", "https://issuer-cognito-idp.eu-west-1.amazonaws.com/"+poolID))},
+		{name: "expired within leeway", token: f.sign(t, with(id, "exp", now.Add(-4*time.Second).Unix()))},
+		{name: "issued within leeway ahead", token: f.sign(t, with(id, "iat", now.Add(4*time.Second).Unix()))},
+		{name: "aud as one-element array", token: f.sign(t, with(id, "aud", []string{clientID}))},
+
+		{name: "empty", token: "", want: cognito.ErrNoToken},
+		{name: "huge", token: valid + "." + strings.Repeat("A", cognito.MaxTokenSize), want: cognito.ErrTooLarge},
+		{name: "one segment", token: "abc", want: cognito.ErrMalformed},
+		{name: "two segments", token: parts[0] + "." + parts[1], want: cognito.ErrMalformed},
+		{name: "four segments", token: valid + ".x", want: cognito.ErrMalformed},
+		{name: "bad base64 payload", token: parts[0] + ".!!!." + parts[2], want: cognito.ErrMalformed},
+		{name: "padded payload", token: parts[0] + "." + parts[1] + "==." + parts[2], want: cognito.ErrMalformed},
+		{name: "header not JSON", token: base64.RawURLEncoding.EncodeToString([]byte("{")) + "." + parts[1] + "." + parts[2], want: cognito.ErrMalformed},
+		{name: "payload array", token: parts[0] + "." + segment(t, []int{1}) + "." + parts[2], want: cognito.ErrMalformed},
+		{name: "payload null", token: parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("null")) + "." + parts[2], want: cognito.ErrBadSignature},
+		{name: "signed payload null", token: signRaw(t, signer, parts[0], "null"), want: cognito.ErrMalformed},
+		{name: "signed payload string", token: signRaw(t, signer, parts[0], `"x"`), want: cognito.ErrMalformed},
+
+		{name: "alg none", token: signWith(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+		{name: "alg None", token: segment(t, map[string]any{"alg": "None", "kid": kid}) + "." + parts[1] + ".", want: cognito.ErrAlgorithm},
+		{name: "HS256 with the public key as secret", token: signWith(t, jwt.SigningMethodHS256, pubPEM, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+		{name: "HS256 with the DER key as secret", token: signWith(t, jwt.SigningMethodHS256, pubDER, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+		{name: "RS512", token: signWith(t, jwt.SigningMethodRS512, signer, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+		{name: "PS256", token: signWith(t, jwt.SigningMethodPS256, signer, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+
+		{name: "no kid", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": nil}, id), want: cognito.ErrMissingKeyID},
+		{name: "kid not a string", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": 7}, id), want: cognito.ErrMissingKeyID},
+		{name: "unknown kid", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": "not-a-pool-key"}, id), want: cognito.ErrUnknownKey},
+		{name: "forged signature", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid}, id), want: cognito.ErrBadSignature},
+		{name: "tampered payload", token: parts[0] + "." + segment(t, with(id, "sub", "someone-else")) + "." + parts[2], want: cognito.ErrBadSignature},
+		{name: "tampered header", token: segment(t, map[string]any{"alg": "RS256", "kid": kid, "x": 1}) + "." + parts[1] + "." + parts[2], want: cognito.ErrBadSignature},
+		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", want: cognito.ErrBadSignature},
+		{name: "jku header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "jku": "https://evil.example/jwks.json"}, id), want: cognito.ErrHeader},
+		{name: "x5u header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5u": "https://evil.example/cert.pem"}, id), want: cognito.ErrHeader},
+		{name: "jwk header", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid, "jwk": map[string]any{"kty": "RSA"}}, id), want: cognito.ErrHeader},
+		{name: "x5c header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5c": []string{"MIIB"}}, id), want: cognito.ErrHeader},
+		{name: "crit header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "crit": []string{"exp"}}, id), want: cognito.ErrHeader},
+
+		{name: "expired", token: f.sign(t, with(id, "exp", now.Add(-time.Minute).Unix())), want: cognito.ErrExpired},
+		{name: "no exp", token: f.sign(t, with(id, "exp", nil)), want: cognito.ErrInvalidClaims},
+		{name: "exp not a number", token: f.sign(t, with(id, "exp", "tomorrow")), want: cognito.ErrInvalidClaims},
+		{name: "not yet valid", token: f.sign(t, with(id, "nbf", now.Add(time.Hour).Unix())), want: cognito.ErrNotYetValid},
+		{name: "issued in the future", token: f.sign(t, with(id, "iat", now.Add(time.Hour).Unix())), want: cognito.ErrNotYetValid},
+
+		{name: "another pool's token", token: otherPoolToken, want: cognito.ErrUnknownKey},
+		{name: "another pool's issuer", token: f.sign(t, with(id, "iss", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other999")), want: cognito.ErrWrongIssuer},
+		{name: "issuer with trailing slash", token: f.sign(t, with(id, "iss", f.pool.Issuer+"/")), want: cognito.ErrWrongIssuer},
+		{name: "issuer over http", token: f.sign(t, with(id, "iss", strings.Replace(f.pool.Issuer, "https", "http", 1))), want: cognito.ErrWrongIssuer},
+		{name: "issuer in another region", token: f.sign(t, with(id, "iss", "https://cognito-idp.us-east-1.amazonaws.com/"+poolID)), want: cognito.ErrWrongIssuer},
+		{name: "no issuer", token: f.sign(t, with(id, "iss", nil)), want: cognito.ErrWrongIssuer},
+		{name: "expired and wrong issuer", token: f.sign(t, with(id, "iss", "https://evil.example", "exp", now.Add(-time.Hour).Unix())), want: cognito.ErrWrongIssuer},
+
+		{name: "id token for another client", token: f.sign(t, with(id, "aud", "someoneelse")), want: cognito.ErrWrongClient},
+		{name: "id token for two audiences", token: f.sign(t, with(id, "aud", []string{clientID, "someoneelse"})), want: cognito.ErrWrongClient},
+		{name: "id token without aud", token: f.sign(t, with(id, "aud", nil)), want: cognito.ErrWrongClient},
+		{name: "id token with client_id", token: f.sign(t, with(id, "client_id", clientID)), want: cognito.ErrInvalidClaims},
+		{name: "access token for another client", token: f.sign(t, with(access, "client_id", "someoneelse")), want: cognito.ErrWrongClient},
+		{name: "access token without client_id", token: f.sign(t, with(access, "client_id", nil)), want: cognito.ErrWrongClient},
+		{name: "access token with aud but no client_id", token: f.sign(t, with(access, "client_id", nil, "aud", clientID)), want: cognito.ErrWrongClient},
+
+		{name: "no token_use", token: f.sign(t, with(id, "token_use", nil)), want: cognito.ErrWrongTokenUse},
+		{name: "refresh token_use", token: f.sign(t, with(id, "token_use", "refresh")), want: cognito.ErrWrongTokenUse},
+		{name: "no sub", token: f.sign(t, with(id, "sub", nil)), want: cognito.ErrInvalidClaims},
+		{name: "empty sub", token: f.sign(t, with(id, "sub", "")), want: cognito.ErrInvalidClaims},
+		{name: "sub not a string", token: f.sign(t, with(id, "sub", 42)), want: cognito.ErrInvalidClaims},
+		{name: "groups not strings", token: f.sign(t, with(id, "cognito:groups", []any{"a", 1})), want: cognito.ErrInvalidClaims},
+		{name: "scope not a string", token: f.sign(t, with(access, "scope", []string{"a"})), want: cognito.ErrInvalidClaims},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			claims, err := f.verifier.Verify(context.Background(), tt.token)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Verify() = %v, want no error", err)
+				}
+				if got := claims.Subject(); got != alice.Sub {
+					t.Errorf("Subject() = %q, want %q", got, alice.Sub)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Verify() = %v, want %v", err, tt.want)
+			}
+			if claims != nil {
+				t.Errorf("Verify() returned claims with error %v", err)
+			}
+			if got, want := cognito.Reason(err), cognito.Reason(tt.want); got != want {
+				t.Errorf("Reason(%v) = %q, want %q", err, got, want)
+			}
+		})
+	}
+}
+
+func TestVerifyTokenUse(t *testing.T) {
+	tests := []struct {
+		uses       []cognito.TokenUse
+		idOK, acOK bool
+	}{
+		{uses: []cognito.TokenUse{cognito.IDToken}, idOK: true},
+		{uses: []cognito.TokenUse{cognito.AccessToken}, acOK: true},
+		{uses: []cognito.TokenUse{cognito.AccessToken, cognito.IDToken}, idOK: true, acOK: true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.uses), func(t *testing.T) {
+			f := newFixture(t, func(c *cognito.Config) { c.TokenUses = tt.uses })
+			for _, c := range []struct {
+				claims jwt.MapClaims
+				ok     bool
+			}{{f.pool.IDClaims(alice, now), tt.idOK}, {f.pool.AccessClaims(alice, now), tt.acOK}} {
+				_, err := f.verifier.Verify(context.Background(), f.sign(t, c.claims))
+				if c.ok && err != nil {
+					t.Errorf("Verify(%s token) = %v, want no error", c.claims["token_use"], err)
+				}
+				if !c.ok && !errors.Is(err, cognito.ErrWrongTokenUse) {
+					t.Errorf("Verify(%s token) = %v, want %v", c.claims["token_use"], err, cognito.ErrWrongTokenUse)
+				}
+			}
+		})
+	}
+}
+
+func TestVerifyClaims(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		name   string
+		claims jwt.MapClaims
+		use    cognito.TokenUse
+	}{
+		{"id", f.pool.IDClaims(alice, now), cognito.IDToken},
+		{"access", f.pool.AccessClaims(alice, now), cognito.AccessToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			claims, err := f.verifier.Verify(context.Background(), f.sign(t, tc.claims))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := claims.TokenUse(); got != tc.use {
+				t.Errorf("TokenUse() = %q, want %q", got, tc.use)
+			}
+			if got := claims.ClientID(); got != clientID {
+				t.Errorf("ClientID() = %q, want %q", got, clientID)
+			}
+			if got := claims.Username(); got != alice.Username {
+				t.Errorf("Username() = %q, want %q", got, alice.Username)
+			}
+			if got := strings.Join(claims.Groups(), ","); got != "admins,staff" {
+				t.Errorf("Groups() = %q, want admins,staff", got)
+			}
+			if got, want := len(claims.Map()), len(tc.claims); got != want {
+				t.Errorf("len(Map()) = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestNewVerifierRejectsBadConfig(t *testing.T) {
+	kf, err := keyfunc.NewJWKSetJSON(json.RawMessage(`{"keys":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := cognito.Config{UserPoolID: poolID, ClientIDs: []string{clientID}, TokenUses: []cognito.TokenUse{cognito.IDToken}}
+	for name, change := range map[string]func(*cognito.Config){
+		"pool id":    func(c *cognito.Config) { c.UserPoolID = "AbC123xyz" },
+		"no clients": func(c *cognito.Config) { c.ClientIDs = nil },
+		"no uses":    func(c *cognito.Config) { c.TokenUses = nil },
+		"bad use":    func(c *cognito.Config) { c.TokenUses = []cognito.TokenUse{"refresh"} },
+	} {
+		cfg := good
+		change(&cfg)
+		if _, err := cognito.NewVerifier(cfg, kf); err == nil {
+			t.Errorf("NewVerifier(%s) = nil error, want one", name)
+		}
+	}
+	if _, err := cognito.NewVerifier(good, kf); err != nil {
+		t.Errorf("NewVerifier(good) = %v", err)
+	}
+}
+
+func TestParseUserPoolID(t *testing.T) {
+	tests := []struct {
+		id, region string
+	}{
+		{"eu-west-1_AbC123xyz", "eu-west-1"},
+		{"us-gov-west-1_abcdefghi", "us-gov-west-1"},
+		{"ap-southeast-2_0123456789abcdef0123456789abcdef", "ap-southeast-2"}, // moto's longer ids
+		{"AbC123xyz", ""},
+		{"eu-west-1_", ""},
+		{"eu-west-1_abc/../x", ""},
+		{"EU-WEST-1_abc", ""},
+		{"eu-west-1_abc def", ""},
+		{"_abc", ""},
+	}
+	for _, tt := range tests {
+		region, err := cognito.ParseUserPoolID(tt.id)
+		if tt.region == "" {
+			if err == nil {
+				t.Errorf("ParseUserPoolID(%q) = %q, want an error", tt.id, region)
+			}
+			continue
+		}
+		if err != nil || region != tt.region {
+			t.Errorf("ParseUserPoolID(%q) = %q, %v, want %q", tt.id, region, err, tt.region)
+		}
+	}
+}
+
+func ExampleReason() {
+	for _, err := range []error{
+		fmt.Errorf("%w: exp 1700000000", cognito.ErrExpired),
+		cognito.ErrKeysUnavailable,
+		errors.New("something else"),
+	} {
+		switch {
+		case errors.Is(err, cognito.ErrKeysUnavailable):
+			fmt.Println("outage:", cognito.Reason(err))
+		default:
+			fmt.Println("unauthorized:", cognito.Reason(err))
+		}
+	}
+	// Output:
+	// unauthorized: expired
+	// outage: keys_unavailable
+	// unauthorized: error
+}

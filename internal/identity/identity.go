@@ -1,0 +1,76 @@
+// Package identity is the one place where the authorizer and the endpoints it
+// protects agree on the keys of API Gateway's authorizer context.
+//
+// The authorizer writes these keys into the policy's context; API Gateway
+// passes them, as strings, in requestContext.authorizer of every request it
+// let through. An endpoint reads them with FromAuthorizer and never looks at
+// the token itself.
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Context keys written by the authorizer. Apart from Username and Scopes, each
+// is the name of the Cognito claim it carries; every other claim of the token
+// is passed under its own name too.
+const (
+	// KeySub is the user's immutable id (the token's sub; also principalId).
+	KeySub = "sub"
+	// KeyUsername is the user's name in the pool: the access token's username
+	// or the ID token's cognito:username, under one key for both.
+	KeyUsername = "username"
+	// KeyEmail is the user's email address, present in ID tokens whose pool
+	// shares it.
+	KeyEmail = "email"
+	// KeyGroups is the user's Cognito groups, joined with commas.
+	KeyGroups = "cognito:groups"
+	// KeyTokenUse is "id" or "access".
+	KeyTokenUse = "token_use"
+	// KeyClientID is the app client the token was issued to (aud of an ID
+	// token, client_id of an access token).
+	KeyClientID = "client_id"
+	// KeyScope is the access token's space-separated OAuth scopes.
+	KeyScope = "scope"
+)
+
+// ErrNoPrincipal reports a request that carries no authenticated user: the
+// method was deployed without the authorizer, or the context lost its sub.
+var ErrNoPrincipal = errors.New("no authenticated principal in the authorizer context")
+
+// Principal is the signed-in user as the authorizer described them.
+type Principal struct {
+	Sub      string
+	Username string
+	Email    string
+	Groups   []string
+}
+
+// FromAuthorizer reads the principal from requestContext.authorizer. API
+// Gateway passes context values as strings; anything else under these keys is
+// treated as absent, and a missing or empty sub is ErrNoPrincipal.
+func FromAuthorizer(authorizer map[string]any) (Principal, error) {
+	sub := stringValue(authorizer, KeySub)
+	if sub == "" {
+		return Principal{}, ErrNoPrincipal
+	}
+	if len(sub) > 128 {
+		return Principal{}, fmt.Errorf("%w: sub is %d bytes long", ErrNoPrincipal, len(sub))
+	}
+	p := Principal{
+		Sub:      sub,
+		Username: stringValue(authorizer, KeyUsername),
+		Email:    stringValue(authorizer, KeyEmail),
+	}
+	if g := stringValue(authorizer, KeyGroups); g != "" {
+		p.Groups = strings.Split(g, ",")
+	}
+	return p, nil
+}
+
+func stringValue(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}

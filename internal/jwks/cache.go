@@ -1,0 +1,296 @@
+// Package jwks keeps a user pool's JSON Web Key Set in memory for keyfunc,
+// fetching it in the calling invocation rather than in a background goroutine,
+// which Lambda freezes between invocations.
+//
+// keyfunc's default storage does not fit Lambda: a one-minute HTTP timeout, a
+// first fetch that blocks start-up, a silent empty key set when that fetch
+// fails and one unknown-kid refresh per five minutes. A Cache instead fetches
+// within the caller's deadline, refetches for an unknown kid at most once per
+// RefetchInterval (once per RetryInterval while the JWKS is failing), so a
+// flood of random kids costs a few fetches while a real key rotation or the
+// end of an outage is seen within seconds, and it tells an outage
+// (cognito.ErrKeysUnavailable) apart from an unknown key
+// (cognito.ErrUnknownKey).
+package jwks
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+)
+
+// MaxSize is the largest JWKS document read, in bytes. Cognito's has two keys
+// in under 1 KB.
+const MaxSize = 64 << 10
+
+// Defaults of Options.
+const (
+	DefaultTimeout         = 3 * time.Second
+	DefaultRefreshInterval = time.Hour
+	DefaultRefetchInterval = 5 * time.Second
+	DefaultRetryInterval   = time.Second
+)
+
+// Options configure a Cache. Zero durations take the defaults above.
+type Options struct {
+	// URL is where the JWKS is fetched.
+	URL string
+	// Client makes the requests; nil means a client of its own.
+	Client *http.Client
+	// Timeout bounds one fetch; the caller's context bounds it too.
+	Timeout time.Duration
+	// RefreshInterval is the age after which the set is fetched again, so
+	// that keys removed from the JWKS stop being trusted.
+	RefreshInterval time.Duration
+	// RefetchInterval is the least time between two fetches after a
+	// successful one: the bound on fetches a flood of unknown kids causes.
+	RefetchInterval time.Duration
+	// RetryInterval is the least time between two fetches while fetching
+	// fails.
+	RetryInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one line per fetch; nil discards them.
+	Logger *slog.Logger
+}
+
+// Cache is a jwkset.Storage whose KeyRead fetches the JWKS when the key is
+// not there or the set is old. Wrap it with keyfunc.New. It is safe for
+// concurrent use.
+type Cache struct {
+	*jwkset.MemoryJWKSet
+
+	url    string
+	client *http.Client
+	opts   Options
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	fetchedAt time.Time     // last successful fetch
+	triedAt   time.Time     // last fetch started
+	lastErr   error         // outcome of the last fetch
+	inflight  chan struct{} // closed when the running fetch ends
+}
+
+// New returns an empty Cache; the first KeyRead or Refresh fetches the set.
+func New(opts Options) (*Cache, error) {
+	if opts.URL == "" {
+		return nil, errors.New("jwks: no URL")
+	}
+	defaults := []struct {
+		d   *time.Duration
+		def time.Duration
+	}{
+		{&opts.Timeout, DefaultTimeout},
+		{&opts.RefreshInterval, DefaultRefreshInterval},
+		{&opts.RefetchInterval, DefaultRefetchInterval},
+		{&opts.RetryInterval, DefaultRetryInterval},
+	}
+	for _, d := range defaults {
+		if *d.d <= 0 {
+			*d.d = d.def
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	client := opts.Client
+	if client == nil {
+		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{
+		MemoryJWKSet: jwkset.NewMemoryStorage(),
+		url:          opts.URL,
+		client:       client,
+		opts:         opts,
+		log:          log,
+		lastErr:      errors.New("JWKS not fetched yet"),
+	}, nil
+}
+
+// KeyRead returns the key named kid. A key not in the set, or a set older
+// than RefreshInterval, makes it fetch the set first unless a fetch ran less
+// than RefetchInterval (RetryInterval after a failure) ago. If the refresh of
+// an old set fails, the old set is still used: the keys could not be shown to
+// be removed. The error matches cognito.ErrUnknownKey when the latest JWKS
+// has no such key, and cognito.ErrKeysUnavailable when the JWKS could not be
+// fetched.
+func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
+	jwk, err := c.MemoryJWKSet.KeyRead(ctx, kid)
+	found := err == nil
+	if found && !c.stale() {
+		return jwk, nil
+	}
+	c.refresh(ctx, false)
+	if jwk, err = c.MemoryJWKSet.KeyRead(ctx, kid); err == nil {
+		return jwk, nil
+	}
+	c.mu.Lock()
+	lastErr := c.lastErr
+	c.mu.Unlock()
+	if lastErr != nil {
+		return jwkset.JWK{}, fmt.Errorf("%w: %w", cognito.ErrKeysUnavailable, lastErr)
+	}
+	return jwkset.JWK{}, fmt.Errorf("%w: kid %.64q not in the JWKS", cognito.ErrUnknownKey, kid)
+}
+
+// Refresh fetches the set now, or waits for a fetch already running, and
+// returns the outcome. Call it at start-up so the first invocation finds the
+// keys; its failure is not fatal, as KeyRead tries again.
+func (c *Cache) Refresh(ctx context.Context) error {
+	c.refresh(ctx, true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
+}
+
+func (c *Cache) stale() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.Now().Sub(c.fetchedAt) >= c.opts.RefreshInterval
+}
+
+// refresh fetches the set unless a fetch is running (it waits for that one,
+// within ctx) or, unless force, one started too recently.
+func (c *Cache) refresh(ctx context.Context, force bool) {
+	c.mu.Lock()
+	if ch := c.inflight; ch != nil {
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		return
+	}
+	interval := c.opts.RefetchInterval
+	if c.lastErr != nil {
+		interval = c.opts.RetryInterval
+	}
+	now := c.opts.Now()
+	if !force && !c.triedAt.IsZero() && now.Sub(c.triedAt) < interval {
+		c.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	c.inflight, c.triedAt = ch, now
+	c.mu.Unlock()
+
+	n, err := c.fetch(ctx)
+	elapsed := c.opts.Now().Sub(now)
+
+	c.mu.Lock()
+	c.lastErr = err
+	if err == nil {
+		c.fetchedAt = now
+	}
+	c.inflight = nil
+	close(ch)
+	c.mu.Unlock()
+
+	if err != nil {
+		c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
+			slog.String("jwks_url", c.url), slog.String("error", err.Error()),
+			slog.Int64("duration_ms", elapsed.Milliseconds()))
+		return
+	}
+	c.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
+		slog.String("jwks_url", c.url), slog.Int("keys", n),
+		slog.Int64("duration_ms", elapsed.Milliseconds()))
+}
+
+// fetch replaces the set with the JWKS's usable keys and returns their count.
+// A set that could not be fetched or parsed leaves the old one in place; a
+// set fetched with no usable key empties the cache and is an error.
+func (c *Cache) fetch(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: status %d", c.url, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", c.url, err)
+	}
+	if len(body) > MaxSize {
+		return 0, fmt.Errorf("GET %s: JWKS larger than %d bytes", c.url, MaxSize)
+	}
+	var set jwkset.JWKSMarshal
+	if err := json.Unmarshal(body, &set); err != nil {
+		return 0, fmt.Errorf("GET %s: JWKS is not JSON: %w", c.url, err)
+	}
+	keys := make([]jwkset.JWK, 0, len(set.Keys))
+	var skipped []error
+	for _, m := range set.Keys {
+		jwk, err := usable(m)
+		if err != nil {
+			skipped = append(skipped, err)
+			continue
+		}
+		keys = append(keys, jwk)
+	}
+	if err := c.KeyReplaceAll(ctx, keys); err != nil {
+		return 0, err
+	}
+	if len(skipped) > 0 {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS keys skipped",
+			slog.String("jwks_url", c.url), slog.String("error", errors.Join(skipped...).Error()))
+	}
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.url, cognito.Algorithm)
+	}
+	return len(keys), nil
+}
+
+// usable turns one JWK of the set into a key keyfunc can use, or says why it
+// is not one: only RSA signing keys of 2048 bits or more, for RS256 where the
+// key names its algorithm, with a kid. x5u and x5c are ignored, never fetched.
+func usable(m jwkset.JWKMarshal) (jwkset.JWK, error) {
+	switch {
+	case m.KID == "":
+		return jwkset.JWK{}, errors.New("a key without kid")
+	case m.KTY != jwkset.KtyRSA:
+		return jwkset.JWK{}, fmt.Errorf("key %q: kty %q, want RSA", m.KID, m.KTY)
+	case m.USE != "" && m.USE != jwkset.UseSig:
+		return jwkset.JWK{}, fmt.Errorf("key %q: use %q, want sig", m.KID, m.USE)
+	case m.ALG != "" && m.ALG.String() != cognito.Algorithm:
+		return jwkset.JWK{}, fmt.Errorf("key %q: alg %q, want %s", m.KID, m.ALG, cognito.Algorithm)
+	}
+	public := jwkset.JWKMarshal{KTY: m.KTY, KID: m.KID, ALG: m.ALG, USE: m.USE, N: m.N, E: m.E}
+	jwk, err := jwkset.NewJWKFromMarshal(public, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
+	if err != nil {
+		return jwkset.JWK{}, fmt.Errorf("key %q: %w", m.KID, err)
+	}
+	pub, ok := jwk.Key().(*rsa.PublicKey)
+	if !ok {
+		return jwkset.JWK{}, fmt.Errorf("key %q: not an RSA public key", m.KID)
+	}
+	if pub.N.BitLen() < 2048 {
+		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want 2048 or more", m.KID, pub.N.BitLen())
+	}
+	return jwk, nil
+}

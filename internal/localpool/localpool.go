@@ -1,0 +1,246 @@
+// Package localpool plays an Amazon Cognito user pool on this machine: RSA
+// signing keys, their JWKS over HTTP on 127.0.0.1, and ID and access tokens
+// shaped like Cognito's (issuer, audience or client_id, token_use, sub,
+// username, email, groups).
+//
+// The demo, the devtoken command and the tests point the authorizer at it
+// with COGNITO_JWKS_URL and nothing else: the authorizer has no test-only
+// trust path.
+package localpool
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+)
+
+// TokenLifetime is how long minted tokens are valid, as Cognito's default.
+const TokenLifetime = time.Hour
+
+// User is who a token is issued to.
+type User struct {
+	Sub      string
+	Username string
+	Email    string
+	Groups   []string
+	// Scopes of the access token; nil means Cognito's default
+	// aws.cognito.signin.user.admin.
+	Scopes []string
+}
+
+type key struct {
+	id      string
+	private *rsa.PrivateKey
+}
+
+// Pool is a local user pool. It is safe for concurrent use.
+type Pool struct {
+	// ID is the user pool id, e.g. eu-west-1_LocalPool.
+	ID string
+	// ClientID is the app client tokens are issued to.
+	ClientID string
+	// Issuer is the pool's issuer, https://cognito-idp.{region}.amazonaws.com/{ID}.
+	Issuer string
+
+	mu   sync.Mutex
+	keys []key // the last one signs
+}
+
+// New returns a pool with one fresh 2048-bit signing key.
+func New(userPoolID, clientID string) (*Pool, error) {
+	issuers, err := cognito.Issuers(userPoolID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{ID: userPoolID, ClientID: clientID, Issuer: issuers[0]}
+	if _, err := p.Rotate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Rotate adds a new signing key, which signs from now on, and returns its
+// kid. The old keys stay in the JWKS until RemoveKey.
+func (p *Pool) Rotate() (string, error) {
+	private, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", err
+	}
+	id := randomHex(16)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys = append(p.keys, key{id: id, private: private})
+	return id, nil
+}
+
+// RemoveKey drops the key kid from the JWKS.
+func (p *Pool) RemoveKey(kid string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, k := range p.keys {
+		if k.id == kid {
+			p.keys = append(p.keys[:i:i], p.keys[i+1:]...)
+			return
+		}
+	}
+}
+
+// SigningKey returns the current signing key and its kid.
+func (p *Pool) SigningKey() (*rsa.PrivateKey, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := p.keys[len(p.keys)-1]
+	return k.private, k.id
+}
+
+// JWKS returns the pool's public keys as Cognito publishes them.
+func (p *Pool) JWKS() []byte {
+	type jwk struct {
+		Alg string `json:"alg"`
+		E   string `json:"e"`
+		Kid string `json:"kid"`
+		Kty string `json:"kty"`
+		N   string `json:"n"`
+		Use string `json:"use"`
+	}
+	p.mu.Lock()
+	set := struct {
+		Keys []jwk `json:"keys"`
+	}{Keys: make([]jwk, 0, len(p.keys))}
+	for _, k := range p.keys {
+		pub := k.private.PublicKey
+		set.Keys = append(set.Keys, jwk{
+			Alg: cognito.Algorithm,
+			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			Kid: k.id,
+			Kty: "RSA",
+			N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			Use: "sig",
+		})
+	}
+	p.mu.Unlock()
+	b, _ := json.Marshal(set)
+	return b
+}
+
+// ServeHTTP serves the JWKS at /{ID}/.well-known/jwks.json, as Cognito does.
+func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != p.JWKSPath() {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(p.JWKS())
+}
+
+// JWKSPath is the path of the JWKS on the pool's server.
+func (p *Pool) JWKSPath() string { return "/" + p.ID + "/.well-known/jwks.json" }
+
+// Serve serves the JWKS on 127.0.0.1 on a free port until ctx ends or the
+// returned stop is called, and returns its URL.
+func (p *Pool) Serve(ctx context.Context) (jwksURL string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+		close(done)
+	}()
+	stop = func() { cancel(); <-done }
+	return "http://" + ln.Addr().String() + p.JWKSPath(), stop, nil
+}
+
+// IDClaims returns the claims of an ID token for u, issued at now.
+func (p *Pool) IDClaims(u User, now time.Time) jwt.MapClaims {
+	c := p.common(u, now)
+	c["token_use"] = string(cognito.IDToken)
+	c["aud"] = p.ClientID
+	c["cognito:username"] = u.Username
+	if u.Email != "" {
+		c["email"] = u.Email
+		c["email_verified"] = true
+	}
+	return c
+}
+
+// AccessClaims returns the claims of an access token for u, issued at now.
+func (p *Pool) AccessClaims(u User, now time.Time) jwt.MapClaims {
+	c := p.common(u, now)
+	c["token_use"] = string(cognito.AccessToken)
+	c["client_id"] = p.ClientID
+	c["username"] = u.Username
+	scope := "aws.cognito.signin.user.admin"
+	if u.Scopes != nil {
+		scope = strings.Join(u.Scopes, " ")
+	}
+	c["scope"] = scope
+	return c
+}
+
+func (p *Pool) common(u User, now time.Time) jwt.MapClaims {
+	c := jwt.MapClaims{
+		"sub":        u.Sub,
+		"iss":        p.Issuer,
+		"iat":        now.Unix(),
+		"auth_time":  now.Unix(),
+		"exp":        now.Add(TokenLifetime).Unix(),
+		"jti":        randomUUID(),
+		"origin_jti": randomUUID(),
+		"event_id":   randomUUID(),
+	}
+	if len(u.Groups) > 0 {
+		c["cognito:groups"] = u.Groups
+	}
+	return c
+}
+
+// IDToken mints an ID token for u, valid from now for TokenLifetime.
+func (p *Pool) IDToken(u User, now time.Time) (string, error) {
+	return p.Sign(p.IDClaims(u, now))
+}
+
+// AccessToken mints an access token for u, valid from now for TokenLifetime.
+func (p *Pool) AccessToken(u User, now time.Time) (string, error) {
+	return p.Sign(p.AccessClaims(u, now))
+}
+
+// Sign signs claims with the current key, as Cognito does: RS256 and the
+// key's kid in the header.
+func (p *Pool) Sign(claims jwt.Claims) (string, error) {
+	private, kid := p.SigningKey()
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = kid
+	delete(t.Header, "typ") // Cognito's headers carry kid and alg only.
+	return t.SignedString(private)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+func randomUUID() string {
+	h := randomHex(16)
+	return fmt.Sprintf("%s-%s-4%s-a%s-%s", h[0:8], h[8:12], h[13:16], h[17:20], h[20:32])
+}
