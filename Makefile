@@ -35,6 +35,18 @@ build-AddNoteFunction:
 test: ## Run every test (with -race) and a short fuzz pass; tools that are missing are skipped (CI=true: failed).
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Fuzz targets as package:target; `make fuzz FUZZTIME=1m` fuzzes longer.
+FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction
+FUZZTIME ?= 5s
+
+.PHONY: fuzz
+fuzz: ## Fuzz each target for FUZZTIME (default 5s).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}"; \
+	done
 
 .PHONY: bench
 bench: ## Run the benchmarks (-benchmem, 10 runs) into bench.txt; compare runs with benchstat.

@@ -34,18 +34,18 @@ const (
 // Settings lists every variable the authorizer reads, in the order the README
 // documents them.
 var Settings = []lambdainit.Setting{
-	{EnvUserPoolID, true, "", "The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
-	{EnvClientIDs, true, "", "Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},
-	{EnvTokenUse, false, "id,access", "Which tokens are accepted: `id`, `access` or `id,access`."},
-	{EnvJWKSURL, false, "the pool's JWKS", "Where the JWKS is fetched from (https; http only for loopback or `host.docker.internal`), for local emulators and tests. The issuers accepted stay the pool's own."},
-	{EnvTokenHeader, false, "Authorization", "REQUEST events: the header holding the token, looked up case-insensitively."},
-	{EnvRequiredScopes, false, "", "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
-	{EnvRequiredGroups, false, "", "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
-	{EnvLeeway, false, "5s", "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
-	{EnvJWKSTimeout, false, "3s", "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline."},
-	{EnvJWKSRefreshInterval, false, "1h", "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
-	{EnvPolicyResource, false, "stage", "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
-	{EnvLogLevel, false, "info", "`debug`, `info`, `warn` or `error`."},
+	{Name: EnvUserPoolID, Required: true, Doc: "The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
+	{Name: EnvClientIDs, Required: true, Doc: "Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},
+	{Name: EnvTokenUse, Default: "id,access", Doc: "Which tokens are accepted: `id`, `access` or `id,access`."},
+	{Name: EnvJWKSURL, Default: "the pool's JWKS", Doc: "Where the JWKS is fetched from (https; http only for loopback or `host.docker.internal`), for local emulators and tests. The issuers accepted stay the pool's own."},
+	{Name: EnvTokenHeader, Default: "Authorization", Doc: "REQUEST events: the header holding the token, looked up case-insensitively."},
+	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
+	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
+	{Name: EnvLeeway, Default: "5s", Doc: "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
+	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline."},
+	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
+	{Name: EnvPolicyResource, Default: "stage", Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
+	{Name: EnvLogLevel, Default: "info", Doc: "`debug`, `info`, `warn` or `error`."},
 }
 
 // PolicyResource says what an Allow policy covers.

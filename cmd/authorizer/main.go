@@ -1,0 +1,76 @@
+// Command authorizer is the Lambda custom authorizer: it verifies the Cognito
+// token of each API Gateway TOKEN or REQUEST event and answers with an IAM
+// policy. Build it as bootstrap for the provided.al2023 runtime (make build).
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+)
+
+func main() {
+	h, err := run(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		lambdainit.Fail(os.Stdout, os.Getenv, err)
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(h.Handle)
+}
+
+// run reads the configuration, wires the verifier and fetches the JWKS once,
+// so that the first invocation finds the keys. A JWKS that cannot be fetched
+// now does not stop the function: the first invocations answer with an
+// outage error and fetch again.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*authorizer.Handler, error) {
+	log, logErr := lambdainit.Logger(stdout, getenv)
+	cfg, cfgErr := authorizer.LoadConfig(getenv)
+	if err := errors.Join(logErr, cfgErr); err != nil {
+		return nil, err
+	}
+	// aws-lambda-go reports returned errors through the log package: make
+	// those lines JSON too.
+	slog.SetDefault(log)
+	cache, err := jwks.New(jwks.Options{
+		URL:             cfg.JWKSURL,
+		Timeout:         cfg.JWKSTimeout,
+		RefreshInterval: cfg.JWKSRefreshInterval,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keyfunc.New(keyfunc.Options{Storage: cache})
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := cognito.NewVerifier(cognito.Config{
+		UserPoolID: cfg.UserPoolID,
+		ClientIDs:  cfg.ClientIDs,
+		TokenUses:  cfg.TokenUses,
+		Leeway:     cfg.Leeway,
+	}, keys)
+	if err != nil {
+		return nil, err
+	}
+	_ = cache.Refresh(ctx) // logged by the cache; KeyRead tries again
+	log.LogAttrs(ctx, slog.LevelInfo, "authorizer started",
+		slog.String("user_pool_id", cfg.UserPoolID),
+		slog.Any("client_ids", cfg.ClientIDs),
+		slog.Any("token_use", cfg.TokenUses),
+		slog.String("jwks_url", cfg.JWKSURL),
+		slog.Any("required_scopes", cfg.RequiredScopes),
+		slog.Any("required_groups", cfg.RequiredGroups),
+		slog.String("policy_resource", string(cfg.PolicyResource)))
+	return authorizer.New(cfg, verifier, log), nil
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+)
+
+const (
+	poolID   = "eu-west-1_AbC123xyz"
+	clientID = "4fr8n6nrk1v2example1q2w3e4"
+)
+
+var alice = localpool.User{Sub: "alice-sub", Username: "alice", Email: "alice@example.com", Groups: []string{"staff"}}
+
+func TestRunRejectsBadConfiguration(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing set", nil, []string{authorizer.EnvUserPoolID + ": required", authorizer.EnvClientIDs + ": required"}},
+		{"bad pool id", map[string]string{authorizer.EnvUserPoolID: "pool", authorizer.EnvClientIDs: clientID}, []string{authorizer.EnvUserPoolID + `: "pool" is not a user pool id`}},
+		{"bad log level", map[string]string{authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID, authorizer.EnvLogLevel: "loud"}, []string{authorizer.EnvLogLevel + `: "loud" is not a log level`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := run(context.Background(), func(k string) string { return tt.env[k] }, io.Discard)
+			if err == nil {
+				t.Fatal("run() = nil error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("run() = %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// binary is cmd/authorizer built once for this machine, as Lambda runs it.
+var binary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "authorizer-bin")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return runtimeapi.Build(ctx, ".", dir)
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if path, err := binary(); err == nil {
+		os.RemoveAll(strings.TrimSuffix(path, "/bootstrap"))
+	}
+	os.Exit(code)
+}
+
+// jwksServer serves pool's JWKS on 127.0.0.1, or 503 while down is set.
+func jwksServer(t testing.TB, pool *localpool.Pool, down *atomic.Bool) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		pool.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + pool.JWKSPath()
+}
+
+// start runs the real binary through the Lambda Runtime API with env.
+func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *syncBuffer) {
+	t.Helper()
+	path, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vars []string
+	for k, v := range env {
+		vars = append(vars, k+"="+v)
+	}
+	out := &syncBuffer{}
+	fn, err := runtimeapi.StartFunction(context.Background(), path, vars, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		fn.Stop()
+		if t.Failed() {
+			t.Logf("function output:\n%s", out.String())
+		}
+	})
+	return fn, out
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func eventFile(t testing.TB, name, token string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../events/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+}
+
+func invoke(t testing.TB, fn *runtimeapi.Function, ev []byte) runtimeapi.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := fn.Invoke(ctx, ev)
+	if err != nil {
+		t.Fatalf("Invoke() = %v", err)
+	}
+	return res
+}
+
+func TestBinaryAnswersEvents(t *testing.T) {
+	pool, err := localpool.New(poolID, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwksURL := jwksServer(t, pool, new(atomic.Bool))
+	fn, _ := start(t, map[string]string{
+		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
+		authorizer.EnvJWKSURL: jwksURL, authorizer.EnvRequiredGroups: "staff",
+	})
+	id, err := pool.IDToken(alice, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := pool.AccessToken(alice, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := pool.IDToken(alice, time.Now().Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outsider, err := pool.IDToken(localpool.User{Sub: "bob-sub", Username: "bob"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, file, token string
+		want              string // Allow, Deny or the error message
+	}{
+		{"TOKEN event, ID token", "token.json", id, "Allow"},
+		{"TOKEN event, access token", "token.json", access, "Allow"},
+		{"REQUEST event", "request.json", id, "Allow"},
+		{"expired", "token.json", expired, "Unauthorized"},
+		{"tampered", "token.json", id[:len(id)-4] + "AAAA", "Unauthorized"},
+		{"not in the group", "token.json", outsider, "Deny"},
+		{"no token", "token.json", "", "Unauthorized"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := invoke(t, fn, eventFile(t, tt.file, tt.token))
+			if res.Error != nil {
+				if res.Error.Message != tt.want {
+					t.Fatalf("error %q, want %s", res.Error.Message, tt.want)
+				}
+				return
+			}
+			var resp events.APIGatewayCustomAuthorizerResponse
+			if err := json.Unmarshal(res.Payload, &resp); err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.PolicyDocument.Statement[0].Effect; got != tt.want {
+				t.Fatalf("effect %s, want %s: %s", got, tt.want, res.Payload)
+			}
+			if tt.want == "Allow" && (resp.PrincipalID != alice.Sub || resp.Context["username"] != alice.Username) {
+				t.Errorf("answer %s, want principal %s and username %s in context", res.Payload, alice.Sub, alice.Username)
+			}
+		})
+	}
+}
+
+func TestBinaryStopsOnBadConfiguration(t *testing.T) {
+	fn, out := start(t, map[string]string{authorizer.EnvClientIDs: clientID})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := fn.Invoke(ctx, eventFile(t, "token.json", "x"))
+	if !errors.Is(err, runtimeapi.ErrInitFailed) {
+		t.Fatalf("Invoke() = %v, want %v", err, runtimeapi.ErrInitFailed)
+	}
+	if !strings.Contains(err.Error(), authorizer.EnvUserPoolID+": required") {
+		t.Errorf("Invoke() = %q, want it to name %s", err, authorizer.EnvUserPoolID)
+	}
+	if err := fn.Wait(ctx); err == nil || ctx.Err() != nil {
+		t.Errorf("Wait() = %v, want the process to have exited", err)
+	}
+	if !strings.Contains(out.String(), `"level":"ERROR","msg":"configuration error: function not started"`) {
+		t.Errorf("output has no JSON configuration error line:\n%s", out)
+	}
+}
+
+func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
+	pool, err := localpool.New(poolID, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := new(atomic.Bool)
+	down.Store(true)
+	fn, out := start(t, map[string]string{
+		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
+		authorizer.EnvJWKSURL: jwksServer(t, pool, down), authorizer.EnvJWKSTimeout: "500ms",
+	})
+	id, err := pool.IDToken(alice, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := eventFile(t, "token.json", id)
+	res := invoke(t, fn, ev)
+	if res.Error == nil || res.Error.Message == "Unauthorized" {
+		t.Fatalf("answer during outage = %s %v, want an error other than Unauthorized", res.Payload, res.Error)
+	}
+	down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res = invoke(t, fn, ev)
+		if res.Error == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %v 5s after the JWKS came back", res.Error)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), `"msg":"JWKS fetch failed"`) {
+		t.Errorf("no JWKS outage in the logs")
+	}
+}

@@ -1,0 +1,80 @@
+package authorizer_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+)
+
+// benchAuthorize measures a warm authorizer (keys fetched, JSON decision logs
+// written as in Lambda, to io.Discard) answering ev.
+func benchAuthorize(b *testing.B, f *fixture, ev json.RawMessage, wantErr bool) {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := f.handler.Handle(ctx, ev); (err != nil) != wantErr {
+		b.Fatalf("Handle() error = %v, want error: %v", err, wantErr)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		f.handler.Handle(ctx, ev)
+	}
+}
+
+// BenchmarkAuthorizeValid answers a TOKEN event with a valid ID token: Allow.
+func BenchmarkAuthorizeValid(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	benchAuthorize(b, f, tokenEvent("Bearer "+f.idToken(b)), false)
+}
+
+// BenchmarkAuthorizeValidRequest answers a REQUEST event (events/request.json's
+// headers) with a valid access token: Allow.
+func BenchmarkAuthorizeValidRequest(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	benchAuthorize(b, f, requestEvent(map[string]string{
+		"Accept": "application/json", "Authorization": "Bearer " + f.accessToken(b),
+		"Content-Type": "application/json", "Host": "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+		"User-Agent": "curl/8.5.0", "X-Forwarded-For": "203.0.113.10",
+	}, nil), false)
+}
+
+// BenchmarkAuthorizeForged answers a token whose signature was made by
+// another key: the signature check runs and fails (Unauthorized).
+func BenchmarkAuthorizeForged(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	other := newFixtureLogging(b, nil, io.Discard)
+	tok := strings.Split(f.idToken(b), ".")
+	sig := strings.Split(other.idToken(b), ".")[2]
+	benchAuthorize(b, f, tokenEvent(tok[0]+"."+tok[1]+"."+sig), true)
+}
+
+// BenchmarkAuthorizeMalformed answers garbage: refused before any crypto.
+func BenchmarkAuthorizeMalformed(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	benchAuthorize(b, f, tokenEvent("Bearer not.a.jwt"), true)
+}
+
+// BenchmarkRSA2048Verify is the floor: the RS256 check of the same token
+// alone, without parsing, JSON, key lookup or policy.
+func BenchmarkRSA2048Verify(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	tok := f.idToken(b)
+	i := strings.LastIndex(tok, ".")
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, _ := f.pool.SigningKey()
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := sha256.Sum256([]byte(tok[:i]))
+		if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
