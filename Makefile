@@ -38,7 +38,7 @@ test: ## Run every test (with -race) and a short fuzz pass; tools that are missi
 	$(MAKE) --no-print-directory fuzz
 
 # Fuzz targets as package:target; `make fuzz FUZZTIME=1m` fuzzes longer.
-FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction
+FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/notes:FuzzHandler
 FUZZTIME ?= 5s
 
 .PHONY: fuzz
@@ -60,3 +60,52 @@ lint: ## gofmt and go vet.
 .PHONY: clean
 clean: ## Remove build output.
 	rm -rf $(BIN) .aws-sam infra/cdk.out bench.txt
+
+# ---- Deploy (infra/ CDK app, template.yaml SAM) ----
+
+# The CDK CLI, pinned. Its cloud-assembly schema reads what aws-cdk-lib
+# v2.220.0 (infra/go.mod) writes; check with make synth when bumping either.
+CDK_VERSION := 2.1148.1
+CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
+# Context for the CDK app (keys in infra/cdk.json), e.g.
+# make deploy CDK_CONTEXT='-c authorizerType=REQUEST -c tokenHeader=token'.
+CDK_CONTEXT ?=
+# The event for make invoke.
+EVENT ?= events/token.json
+
+# The jsii runtime under the CDK's Go bindings prints a banner about Node
+# versions past their end of life (Node 20 since 2026-10) on every run.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
+
+.PHONY: synth deploy diff destroy cdk-bootstrap sam-build invoke validate test-infra
+synth: build ## Synthesize the CDK app into infra/cdk.out (offline: Go and Node only).
+	$(CDK) synth --quiet $(CDK_CONTEXT)
+
+deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
+	$(CDK) deploy $(CDK_CONTEXT)
+
+diff: build ## Show what deploy would change in the deployed stack.
+	$(CDK) diff $(CDK_CONTEXT)
+
+destroy: build ## Delete the CDK stack (the notes table stays unless -c tableRemovalPolicy=destroy).
+	$(CDK) destroy $(CDK_CONTEXT)
+
+cdk-bootstrap: ## Prepare the account and region for CDK deployments (once).
+	$(CDK) bootstrap
+
+sam-build: ## Build both functions with SAM (make build-<LogicalId>) into .aws-sam/.
+	sam build --template template.yaml
+
+invoke: sam-build ## Invoke the authorizer locally: sam local invoke with EVENT and events/env.json (Docker).
+	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars events/env.json
+
+# W3005: the CDK makes each function depend on its role and the role's
+# policy; the role is also a GetAtt (same list in infra/lint_test.go).
+validate: synth ## cfn-lint template.yaml and the synthesized CDK template.
+	cfn-lint template.yaml
+	cfn-lint --ignore-checks W3005 -- infra/cdk.out/*.template.json
+
+test-infra: ## Vet and test the CDK app (infra/, its own module): synth, assertions, cfn-lint.
+	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -1,0 +1,58 @@
+// Command add-note is the sample endpoint behind the authorizer: a Lambda
+// function for API Gateway's REST proxy integration that answers
+// POST /add-note by storing a note for the signed-in user in DynamoDB. See
+// package notes for what it answers and notes.Settings for its environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+)
+
+func main() {
+	h, err := run(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		lambdainit.Fail(os.Stdout, os.Getenv, err)
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(h.Handle)
+}
+
+// run reads the configuration through getenv and returns the handler, wired
+// to a DynamoDB client built once from the SDK's standard configuration and
+// logging to stdout. Every configuration problem is reported at once.
+//
+// The SDK reads its own variables (credentials, AWS_ENDPOINT_URL_DYNAMODB,
+// AWS_ENDPOINT_URL ...) from the process environment, not through getenv;
+// only the region is also taken from getenv, so that tests can set it.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*notes.Handler, error) {
+	cfg, cfgErr := notes.LoadConfig(getenv)
+	logger, logErr := lambdainit.Logger(stdout, getenv)
+
+	var opts []func(*config.LoadOptions) error
+	if region := getenv("AWS_REGION"); region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	awsCfg, awsErr := config.LoadDefaultConfig(ctx, opts...)
+	if awsErr != nil {
+		awsErr = fmt.Errorf("AWS SDK configuration: %w", awsErr)
+	} else if awsCfg.Region == "" {
+		awsErr = errors.New("AWS_REGION: required: the region of the notes table (Lambda sets it)")
+	}
+
+	if err := errors.Join(cfgErr, logErr, awsErr); err != nil {
+		return nil, err
+	}
+	store := notes.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+	return notes.NewHandler(store, logger), nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+)
+
+// env returns a getenv that reads m.
+func env(m map[string]string) func(string) string {
+	return func(name string) string { return m[name] }
+}
+
+// isolateAWS keeps the developer's AWS settings out of the test: no shared
+// config or credentials files, no profile, region or endpoint from the
+// shell. The SDK takes empty variables for unset ones.
+func isolateAWS(tb testing.TB) {
+	tb.Helper()
+	dir := tb.TempDir()
+	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, name := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	} {
+		tb.Setenv(name, "")
+	}
+}
+
+func TestRunConfigErrors(t *testing.T) {
+	isolateAWS(t)
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantNames []string // variables the error must name
+	}{
+		{name: "no NOTES_TABLE", env: map[string]string{"AWS_REGION": "eu-west-1"}, wantNames: []string{"NOTES_TABLE"}},
+		{name: "bad NOTES_TABLE", env: map[string]string{"NOTES_TABLE": "notes table", "AWS_REGION": "eu-west-1"}, wantNames: []string{"NOTES_TABLE"}},
+		{name: "bad LOG_LEVEL", env: map[string]string{"NOTES_TABLE": "notes", "LOG_LEVEL": "loud", "AWS_REGION": "eu-west-1"}, wantNames: []string{"LOG_LEVEL"}},
+		{name: "no region", env: map[string]string{"NOTES_TABLE": "notes"}, wantNames: []string{"AWS_REGION"}},
+		{name: "everything wrong at once", env: map[string]string{"LOG_LEVEL": "loud"}, wantNames: []string{"NOTES_TABLE", "LOG_LEVEL", "AWS_REGION"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			h, err := run(t.Context(), env(tt.env), &stdout)
+			if err == nil {
+				t.Fatalf("run(%v) = %v, nil, want an error", tt.env, h)
+			}
+			for _, name := range tt.wantNames {
+				if !strings.Contains(err.Error(), name+":") {
+					t.Errorf("run(%v) error = %q, want it to name %s", tt.env, err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestRun(t *testing.T) {
+	isolateAWS(t)
+	var stdout bytes.Buffer
+	h, err := run(t.Context(), env(map[string]string{"NOTES_TABLE": "notes", "AWS_REGION": "eu-west-1"}), &stdout)
+	if err != nil || h == nil {
+		t.Fatalf("run() = %v, %v, want a handler", h, err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("run() wrote %q, want nothing before the first request", stdout.String())
+	}
+}
+
+// TestRunWithMoto runs the wired function the way sam local invoke does:
+// the sample event, and the SDK pointed at moto's DynamoDB by
+// AWS_ENDPOINT_URL_DYNAMODB alone.
+func TestRunWithMoto(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	const table = "notes-e2e"
+	_, err := client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName: aws.String(table),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(notes.AttrUserID), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(notes.AttrUserID), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(notes.AttrNoteID), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("CreateTable() error = %v", err)
+	}
+
+	isolateAWS(t)
+	t.Setenv("AWS_REGION", motoserver.Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv(notes.EnvEndpointDynamoDB, endpoint)
+	t.Setenv(notes.EnvTable, table)
+	var stdout bytes.Buffer
+	h, err := run(t.Context(), os.Getenv, &stdout)
+	if err != nil {
+		t.Fatalf("run() error = %v", err)
+	}
+
+	data, err := os.ReadFile(filepath.Join("..", "..", "events", "add-note.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayProxyRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		t.Fatalf("decoding the sample event: %v", err)
+	}
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("Handle(sample event) = %d %s, %v, want 201", resp.StatusCode, resp.Body, err)
+	}
+	var created struct{ ID, Note, CreatedAt string }
+	if err := json.Unmarshal([]byte(resp.Body), &created); err != nil {
+		t.Fatalf("body %s: %v", resp.Body, err)
+	}
+
+	sub := req.RequestContext.Authorizer["sub"].(string)
+	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
+		TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{
+			notes.AttrUserID: &types.AttributeValueMemberS{Value: sub},
+			notes.AttrNoteID: &types.AttributeValueMemberS{Value: created.ID},
+		},
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("GetItem(%s, %s) = %v, %v, want the note", sub, created.ID, out, err)
+	}
+	if got, ok := out.Item[notes.AttrNote].(*types.AttributeValueMemberS); !ok || got.Value != "Bring home milk" {
+		t.Errorf("stored note = %#v, want Bring home milk", out.Item[notes.AttrNote])
+	}
+
+	var line map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &line); err != nil {
+		t.Fatalf("stdout %q is not one JSON log line: %v", stdout.String(), err)
+	}
+	if line["status"] != float64(http.StatusCreated) || strings.Contains(stdout.String(), "milk") {
+		t.Errorf("log line = %s, want status 201 and no note", stdout.String())
+	}
+}

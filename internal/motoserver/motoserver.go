@@ -1,0 +1,168 @@
+// Package motoserver runs moto_server, moto's emulation of AWS APIs
+// (DynamoDB, Cognito user pools ...), for the tests that need a real AWS API
+// without an account or a network.
+//
+// moto_server comes with `pip install 'moto[server]'`. Where it is missing,
+// Start skips the test with that hint, or fails it under CI=true.
+package motoserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+)
+
+// Install says how to get moto_server.
+const Install = "pip install 'moto[server]'"
+
+// Region is the region Config uses. moto serves every region; tests that
+// build ids with a region in them (user pool ids, ARNs) use this one.
+const Region = "us-east-1"
+
+// startTimeout bounds how long Start waits for moto_server to answer; it
+// usually takes one to three seconds.
+const startTimeout = 20 * time.Second
+
+// Start runs moto_server on a free loopback port until the test and its
+// subtests end, and returns its endpoint URL, e.g. http://127.0.0.1:40123.
+// moto_server's output is logged only if the test fails.
+func Start(t testing.TB) string {
+	t.Helper()
+	path := testenv.LookPath(t, "moto_server", Install)
+
+	// A free port can be taken between asking for it and moto_server
+	// binding it; then moto_server exits, and Start tries another.
+	var errs []error
+	for range 3 {
+		endpoint, err := start(t, path)
+		if err == nil {
+			return endpoint
+		}
+		errs = append(errs, err)
+	}
+	t.Fatalf("moto_server did not start: %v", errors.Join(errs...))
+	return ""
+}
+
+func start(t testing.TB, path string) (string, error) {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
+
+	out := &lockedBuffer{}
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Stdout = out
+	cmd.Stderr = out
+	setProcessGroup(cmd)
+	// Wait also waits for the output to be copied; should a child of
+	// moto_server outlive the kill and hold the pipe, this bounds that.
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("starting %s: %w", path, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		killProcessGroup(cmd)
+		<-exited
+	}
+
+	if err := waitReady(endpoint, exited); err != nil {
+		stop()
+		return "", fmt.Errorf("%w; its output:\n%s", err, out.String())
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("moto_server at %s said:\n%s", endpoint, out.String())
+		}
+	})
+	return endpoint, nil
+}
+
+// waitReady polls endpoint until it answers, the process exits or
+// startTimeout passes.
+func waitReady(endpoint string, exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("moto_server exited before answering")
+		case <-ctx.Done():
+			return fmt.Errorf("moto_server did not answer at %s within %v", endpoint, startTimeout)
+		case <-tick.C:
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Config returns an AWS configuration for the moto_server at endpoint:
+// Region, static dummy credentials and BaseEndpoint set to endpoint. Every
+// service client built from it talks to moto_server. Nothing is read from the
+// environment or ~/.aws, so the developer's own settings cannot send a test
+// to a real account.
+func Config(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// lockedBuffer collects the output of a running process, which writes to it
+// from another goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,73 @@
+package motoserver_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+)
+
+func TestStart(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" {
+		t.Fatalf("Start() = %q, want http://127.0.0.1:PORT", endpoint)
+	}
+
+	// A client built from Config reaches this moto_server and no other.
+	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	_, err = client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("probe"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("CreateTable() error = %v", err)
+	}
+	out, err := client.ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil || len(out.TableNames) != 1 || out.TableNames[0] != "probe" {
+		t.Fatalf("ListTables() = %v, %v, want [probe]", out, err)
+	}
+
+	// A second server is independent of the first.
+	other := motoserver.Start(t)
+	if other == endpoint {
+		t.Fatalf("Start() twice = %q, want two endpoints", endpoint)
+	}
+	out, err = dynamodb.NewFromConfig(motoserver.Config(other)).ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil || len(out.TableNames) != 0 {
+		t.Fatalf("ListTables() on the second server = %v, %v, want no tables", out, err)
+	}
+}
+
+func TestStartStopsServerAtCleanup(t *testing.T) {
+	var endpoint string
+	t.Run("server", func(t *testing.T) {
+		endpoint = motoserver.Start(t)
+	})
+	if endpoint == "" {
+		return // the subtest said why
+	}
+	resp, err := http.Get(endpoint + "/moto-api/")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("moto_server at %s still answers after its test ended", endpoint)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	cfg := motoserver.Config("http://127.0.0.1:1")
+	creds, err := cfg.Credentials.Retrieve(t.Context())
+	if err != nil || creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
+		t.Errorf("Config().Credentials = %+v, %v, want static dummy credentials", creds, err)
+	}
+	if cfg.Region != motoserver.Region || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:1" {
+		t.Errorf("Config() region %q, endpoint %q, want %q, http://127.0.0.1:1", cfg.Region, aws.ToString(cfg.BaseEndpoint), motoserver.Region)
+	}
+}

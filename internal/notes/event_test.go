@@ -1,0 +1,90 @@
+package notes_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+)
+
+// sampleEventPath is the event `sam local invoke AddNoteFunction` sends.
+var sampleEventPath = filepath.Join("..", "..", "events", "add-note.json")
+
+// readSampleEvent decodes events/add-note.json, refusing any field that
+// events.APIGatewayProxyRequest does not have, so that a misspelt field
+// cannot go unnoticed.
+func readSampleEvent(tb testing.TB) events.APIGatewayProxyRequest {
+	tb.Helper()
+	data, err := os.ReadFile(sampleEventPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var req events.APIGatewayProxyRequest
+	if err := dec.Decode(&req); err != nil {
+		tb.Fatalf("decoding %s: %v", sampleEventPath, err)
+	}
+	return req
+}
+
+func TestSampleEvent(t *testing.T) {
+	req := readSampleEvent(t)
+	if req.HTTPMethod != http.MethodPost || req.Resource != "/add-note" || req.IsBase64Encoded {
+		t.Errorf("event is %s %s (base64 %v), want POST /add-note, not base64", req.HTTPMethod, req.Resource, req.IsBase64Encoded)
+	}
+	// API Gateway passes the authorizer's context values as strings (only
+	// its own integrationLatency is a number).
+	for key, v := range req.RequestContext.Authorizer {
+		if _, ok := v.(string); !ok && key != "integrationLatency" {
+			t.Errorf("authorizer[%q] = %v (%T), want a string", key, v, v)
+		}
+	}
+	principal, err := identity.FromAuthorizer(req.RequestContext.Authorizer)
+	if err != nil {
+		t.Fatalf("FromAuthorizer() error = %v", err)
+	}
+	wantPrincipal := identity.Principal{
+		Sub:      "4c8f2a6e-1d3b-4e5f-9a7b-2c1d0e9f8a7b",
+		Username: "alice",
+		Email:    "alice@example.com",
+		Groups:   []string{"editors", "readers"},
+	}
+	if diff := cmp.Diff(wantPrincipal, principal); diff != "" {
+		t.Errorf("principal (-want +got):\n%s", diff)
+	}
+
+	store := &fakeStore{}
+	h, logs := newTestHandler(t, store)
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil {
+		t.Fatalf("Handle() error = %v, want nil", err)
+	}
+	body := checkResponse(t, resp, http.StatusCreated)
+	if body["note"] != "Bring home milk" {
+		t.Errorf("note = %q, want Bring home milk", body["note"])
+	}
+	wantStored := []notes.Note{{
+		UserID:    wantPrincipal.Sub,
+		ID:        "id-1",
+		Text:      "Bring home milk",
+		Email:     wantPrincipal.Email,
+		CreatedAt: testNow.Truncate(1e6),
+	}}
+	if diff := cmp.Diff(wantStored, store.stored); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+	token := strings.TrimPrefix(req.Headers["Authorization"], "Bearer ")
+	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "milk") {
+		t.Errorf("log holds the token or the note: %s", logs)
+	}
+}

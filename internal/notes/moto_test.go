@@ -1,0 +1,221 @@
+package notes_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+)
+
+// createNotesTable creates a table with the key schema the deploy templates
+// give the notes table.
+func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
+	tb.Helper()
+	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(notes.AttrUserID), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(notes.AttrUserID), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(notes.AttrNoteID), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		tb.Fatalf("creating table %s: %v", name, err)
+	}
+}
+
+// getNote reads one item back, as string attributes; nil if there is none.
+func getNote(tb testing.TB, client *dynamodb.Client, table, userID, noteID string) map[string]string {
+	tb.Helper()
+	out, err := client.GetItem(tb.Context(), &dynamodb.GetItemInput{
+		TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{
+			notes.AttrUserID: &types.AttributeValueMemberS{Value: userID},
+			notes.AttrNoteID: &types.AttributeValueMemberS{Value: noteID},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		tb.Fatalf("GetItem(%s, %s): %v", userID, noteID, err)
+	}
+	if out.Item == nil {
+		return nil
+	}
+	return stringAttrs(tb, out.Item)
+}
+
+// queryNotes returns the texts of a user's notes in the table's order.
+func queryNotes(tb testing.TB, client *dynamodb.Client, table, userID string) []string {
+	tb.Helper()
+	out, err := client.Query(tb.Context(), &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("#u = :u"),
+		ExpressionAttributeNames:  map[string]string{"#u": notes.AttrUserID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberS{Value: userID}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		tb.Fatalf("Query(%s): %v", userID, err)
+	}
+	var texts []string
+	for _, item := range out.Items {
+		texts = append(texts, stringAttrs(tb, item)[notes.AttrNote])
+	}
+	return texts
+}
+
+// TestDynamoStoreWithMoto runs the handler and the store against moto's
+// DynamoDB. One moto_server serves all the subtests; each uses users of its
+// own.
+func TestDynamoStoreWithMoto(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	const table = "notes-test"
+	createNotesTable(t, client, table)
+	store := notes.NewDynamoStore(client, table)
+
+	t.Run("handler stores the note", func(t *testing.T) {
+		var logs bytes.Buffer
+		h := notes.NewHandler(store, slog.New(slog.NewJSONHandler(&logs, nil)),
+			notes.WithClock(func() time.Time { return testNow }))
+
+		resp, err := h.Handle(t.Context(), newRequest(`{"note":"  Bring home milk  "}`))
+		if err != nil {
+			t.Fatalf("Handle() error = %v, want nil", err)
+		}
+		body := checkResponse(t, resp, http.StatusCreated)
+		want := map[string]string{
+			notes.AttrUserID:    testSub,
+			notes.AttrNoteID:    body["id"],
+			notes.AttrNote:      "Bring home milk",
+			notes.AttrEmail:     testEmail,
+			notes.AttrCreatedAt: testCreatedAt,
+		}
+		if diff := cmp.Diff(want, getNote(t, client, table, testSub, body["id"])); diff != "" {
+			t.Errorf("stored item (-want +got):\n%s", diff)
+		}
+		if !idPattern.MatchString(body["id"]) {
+			t.Errorf("id = %q, want a note id", body["id"])
+		}
+	})
+
+	t.Run("no email attribute without an email", func(t *testing.T) {
+		h, _ := newTestHandler(t, store, notes.WithIDs(fixedIDs("no-email-1")))
+		req := newRequest(`{"note":"milk"}`)
+		req.RequestContext.Authorizer = map[string]any{"sub": "user-without-email"}
+
+		resp, _ := h.Handle(t.Context(), req)
+		checkResponse(t, resp, http.StatusCreated)
+		got := getNote(t, client, table, "user-without-email", "no-email-1")
+		if _, ok := got[notes.AttrEmail]; ok || got == nil {
+			t.Errorf("stored item = %v, want one without %s", got, notes.AttrEmail)
+		}
+	})
+
+	t.Run("a different note under a taken id is refused", func(t *testing.T) {
+		first := notes.Note{UserID: "user-collide", ID: "same-id", Text: "first", Email: testEmail, CreatedAt: testNow}
+		second := notes.Note{UserID: "user-collide", ID: "same-id", Text: "second", CreatedAt: testNow.Add(time.Second)}
+		if err := store.Put(t.Context(), first); err != nil {
+			t.Fatalf("Put(first) error = %v", err)
+		}
+		if err := store.Put(t.Context(), second); !errors.Is(err, notes.ErrExists) {
+			t.Fatalf("Put(second) = %v, want ErrExists", err)
+		}
+		same := second
+		same.CreatedAt = first.CreatedAt
+		if err := store.Put(t.Context(), same); !errors.Is(err, notes.ErrExists) {
+			t.Fatalf("Put(other text, same time) = %v, want ErrExists", err)
+		}
+		want := map[string]string{
+			notes.AttrUserID:    "user-collide",
+			notes.AttrNoteID:    "same-id",
+			notes.AttrNote:      "first",
+			notes.AttrEmail:     testEmail,
+			notes.AttrCreatedAt: testCreatedAt,
+		}
+		if diff := cmp.Diff(want, getNote(t, client, table, "user-collide", "same-id")); diff != "" {
+			t.Errorf("item after the collision (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("the same note written again is accepted", func(t *testing.T) {
+		// What a retried put whose first answer was lost does.
+		n := notes.Note{UserID: "user-retry", ID: "retry-id", Text: "milk", CreatedAt: testNow}
+		for i := range 2 {
+			if err := store.Put(t.Context(), n); err != nil {
+				t.Fatalf("Put() #%d error = %v, want nil", i+1, err)
+			}
+		}
+		if got := queryNotes(t, client, table, "user-retry"); !cmp.Equal(got, []string{"milk"}) {
+			t.Errorf("notes = %q, want one", got)
+		}
+	})
+
+	t.Run("handler retries a collision with a new id", func(t *testing.T) {
+		taken := notes.Note{UserID: testSub, ID: "taken-id", Text: "older note", CreatedAt: testNow.Add(-time.Hour)}
+		if err := store.Put(t.Context(), taken); err != nil {
+			t.Fatalf("Put() error = %v", err)
+		}
+		h, logs := newTestHandler(t, store, notes.WithIDs(fixedIDs("taken-id", "fresh-id")))
+
+		resp, _ := h.Handle(t.Context(), newRequest(`{"note":"newer note"}`))
+		body := checkResponse(t, resp, http.StatusCreated)
+		if body["id"] != "fresh-id" {
+			t.Errorf("id = %q, want fresh-id", body["id"])
+		}
+		if got := getNote(t, client, table, testSub, "taken-id")[notes.AttrNote]; got != "older note" {
+			t.Errorf("note under the taken id = %q, want the older note kept", got)
+		}
+		if got := getNote(t, client, table, testSub, "fresh-id")[notes.AttrNote]; got != "newer note" {
+			t.Errorf("note under the fresh id = %q, want newer note", got)
+		}
+		if l := oneLogLine(t, logs); l.Retries != 1 {
+			t.Errorf("log retries = %d, want 1", l.Retries)
+		}
+	})
+
+	t.Run("a user's notes come back in creation order", func(t *testing.T) {
+		clock := testNow
+		h := notes.NewHandler(store, slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)),
+			notes.WithClock(func() time.Time { return clock }))
+		req := newRequest("")
+		req.RequestContext.Authorizer = map[string]any{"sub": "user-order"}
+		texts := []string{"first", "second", "third", "fourth"}
+		for i, text := range texts {
+			clock = testNow.Add(time.Duration(i*i) * time.Millisecond)
+			req.Body = `{"note":"` + text + `"}`
+			resp, _ := h.Handle(t.Context(), req)
+			checkResponse(t, resp, http.StatusCreated)
+		}
+		if got := queryNotes(t, client, table, "user-order"); !cmp.Equal(got, texts) {
+			t.Errorf("Query order = %q, want %q", got, texts)
+		}
+	})
+
+	t.Run("a missing table is a 500 without detail", func(t *testing.T) {
+		h, logs := newTestHandler(t, notes.NewDynamoStore(client, "no-such-table"))
+		resp, _ := h.Handle(t.Context(), newRequest(`{"note":"milk"}`))
+		body := checkResponse(t, resp, http.StatusInternalServerError)
+		if strings.Contains(body["message"], "no-such-table") || strings.Contains(body["message"], "ResourceNotFound") {
+			t.Errorf("message %q leaks the error", body["message"])
+		}
+		if l := oneLogLine(t, logs); !strings.Contains(l.Error, "ResourceNotFound") {
+			t.Errorf("log error = %q, want DynamoDB's ResourceNotFoundException", l.Error)
+		}
+	})
+}
