@@ -29,6 +29,12 @@ build-AuthorizerFunction:
 build-AddNoteFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/add-note
 
+# ---- Try it locally ----
+
+.PHONY: demo
+demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go).
+	$(GO) run ./cmd/demo
+
 # ---- Tests ----
 
 .PHONY: test
@@ -81,7 +87,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 
 .PHONY: synth deploy diff destroy cdk-bootstrap sam-build invoke validate test-infra
 synth: build ## Synthesize the CDK app into infra/cdk.out (offline: Go and Node only).
-	$(CDK) synth --quiet $(CDK_CONTEXT)
+	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 
 deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
 	$(CDK) deploy $(CDK_CONTEXT)

@@ -70,6 +70,9 @@ func bearer(v string) (string, error) {
 	}
 	scheme, rest, found := strings.Cut(v, " ")
 	if !found {
+		if strings.EqualFold(v, "Bearer") {
+			return "", cognito.ErrNoToken
+		}
 		return v, nil
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
