@@ -35,6 +35,10 @@ build-AddNoteFunction:
 demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go).
 	$(GO) run ./cmd/demo
 
+.PHONY: devtoken
+devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (sam local invoke, curl).
+	$(GO) run ./cmd/devtoken
+
 # ---- Tests ----
 
 .PHONY: test

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+)
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTokensVerifyWhileServing runs devtoken as a user would and checks that
+// the authorizer's own verifier, configured only with the printed settings,
+// accepts the printed tokens, and that the files for sam local invoke carry
+// them.
+func TestTokensVerifyWhileServing(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-events", "../../events", "-out", out, "-groups", "notes,staff"}, &stdout)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "Serving the JWKS") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("devtoken did not start serving:\n%s", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	vars := map[string]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && strings.HasPrefix(line, "export ") {
+			vars[k] = v
+		}
+	}
+	cfg, err := authorizer.LoadConfig(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatalf("the printed settings do not configure the authorizer: %v", err)
+	}
+	cache, err := jwks.New(jwks.Options{URL: cfg.JWKSURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cognito.NewVerifier(cognito.Config{UserPoolID: cfg.UserPoolID, ClientIDs: cfg.ClientIDs, TokenUses: cfg.TokenUses}, kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ID_TOKEN", "ACCESS_TOKEN"} {
+		claims, err := v.Verify(context.Background(), vars[name])
+		if err != nil {
+			t.Errorf("Verify(%s) = %v", name, err)
+			continue
+		}
+		if got := strings.Join(claims.Groups(), ","); got != "notes,staff" {
+			t.Errorf("%s groups = %q, want notes,staff", name, got)
+		}
+	}
+
+	ev, err := os.ReadFile(filepath.Join(out, "token.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ev), "Bearer "+vars["ID_TOKEN"]) {
+		t.Errorf("token.json does not carry the ID token: %s", ev)
+	}
+	var env map[string]map[string]string
+	b, err := os.ReadFile(filepath.Join(out, "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	if got := env["AuthorizerFunction"][authorizer.EnvJWKSURL]; !strings.HasPrefix(got, "http://host.docker.internal:") {
+		t.Errorf("env.json JWKS URL = %q, want host.docker.internal", got)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run() = %v after interrupt", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("run() did not return after interrupt")
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-pool", "nopool"}, {"-addr", "127.0.0.1:99999"}, {"-nosuchflag"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "-serve=false", "-out", ""), &out); err == nil {
+			t.Errorf("run(%q) = nil error", args)
+		}
+	}
+}
