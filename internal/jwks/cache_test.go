@@ -1,0 +1,374 @@
+package jwks_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+)
+
+// clock is a fake clock the tests move by hand; nothing sleeps.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// server serves a pool's JWKS on 127.0.0.1 and counts the requests; down
+// makes it answer 503, delay makes it slow.
+type server struct {
+	pool    *localpool.Pool
+	hits    atomic.Int64
+	down    atomic.Bool
+	delay   atomic.Int64 // nanoseconds
+	body    atomic.Pointer[string]
+	url     string
+	release chan struct{}
+}
+
+func newServer(t testing.TB) *server {
+	t.Helper()
+	pool, err := localpool.New("eu-west-1_AbC123xyz", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{pool: pool, release: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		if d := time.Duration(s.delay.Load()); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			case <-s.release:
+				return
+			}
+		}
+		if s.down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if b := s.body.Load(); b != nil {
+			w.Write([]byte(*b))
+			return
+		}
+		pool.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { close(s.release); srv.Close() })
+	s.url = srv.URL + pool.JWKSPath()
+	return s
+}
+
+func newCache(t testing.TB, s *server, c *clock, change func(*jwks.Options)) *jwks.Cache {
+	t.Helper()
+	opts := jwks.Options{URL: s.url, Now: c.Now}
+	if change != nil {
+		change(&opts)
+	}
+	cache, err := jwks.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cache
+}
+
+func kid(p *localpool.Pool) string {
+	_, k := p.SigningKey()
+	return k
+}
+
+func TestFetchedOnceAndReused(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	for i := 0; i < 100; i++ {
+		if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
+			t.Fatalf("KeyRead() = %v", err)
+		}
+		c.Add(30 * time.Second) // 50 minutes in all: under the refresh interval
+	}
+	if got := s.hits.Load(); got != 1 {
+		t.Errorf("JWKS fetched %d times, want 1", got)
+	}
+}
+
+func TestOutageAtColdStartRecovers(t *testing.T) {
+	s := newServer(t)
+	s.down.Store(true)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+
+	if err := cache.Refresh(context.Background()); err == nil {
+		t.Fatal("Refresh() with the JWKS down = nil, want an error")
+	}
+	_, err := cache.KeyRead(context.Background(), kid(s.pool))
+	if !errors.Is(err, cognito.ErrKeysUnavailable) {
+		t.Fatalf("KeyRead() during outage = %v, want %v", err, cognito.ErrKeysUnavailable)
+	}
+	s.down.Store(false)
+	// Within the retry interval nothing is fetched, and the answer is still an outage.
+	_, err = cache.KeyRead(context.Background(), kid(s.pool))
+	if !errors.Is(err, cognito.ErrKeysUnavailable) {
+		t.Fatalf("KeyRead() inside retry interval = %v, want %v", err, cognito.ErrKeysUnavailable)
+	}
+	if got := s.hits.Load(); got != 1 {
+		t.Errorf("fetches during outage = %d, want 1", got)
+	}
+	c.Add(jwks.DefaultRetryInterval)
+	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
+		t.Fatalf("KeyRead() after the JWKS is back = %v, want the key", err)
+	}
+}
+
+func TestUnknownKidFloodIsBoundedAndRotationIsSeen(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	if err := cache.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	var unknown atomic.Int64
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 250; i++ {
+				_, err := cache.KeyRead(context.Background(), fmt.Sprintf("random-%d-%d", g, i))
+				if errors.Is(err, cognito.ErrUnknownKey) {
+					unknown.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := unknown.Load(); got != 2000 {
+		t.Errorf("unknown-key answers = %d, want 2000", got)
+	}
+	// One fetch at start; the flood, all within one instant, may cause one more.
+	if got := s.hits.Load(); got > 2 {
+		t.Errorf("JWKS fetched %d times for 2000 random kids, want at most 2", got)
+	}
+
+	// A real rotation right after the flood is seen once the refetch
+	// interval has passed: seconds, not minutes.
+	newKid, err := s.pool.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Add(jwks.DefaultRefetchInterval)
+	if _, err := cache.KeyRead(context.Background(), newKid); err != nil {
+		t.Fatalf("KeyRead(rotated kid) %v after the flood = %v", jwks.DefaultRefetchInterval, err)
+	}
+}
+
+func TestConcurrentMissesShareOneFetch(t *testing.T) {
+	s := newServer(t)
+	s.delay.Store(int64(200 * time.Millisecond))
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cache.KeyRead(context.Background(), kid(s.pool))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("KeyRead() = %v", err)
+		}
+	}
+	if got := s.hits.Load(); got != 1 {
+		t.Errorf("JWKS fetched %d times by 20 concurrent readers, want 1", got)
+	}
+}
+
+func TestRemovedKeysStopBeingTrusted(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	old := kid(s.pool)
+	if _, err := cache.KeyRead(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	s.pool.RemoveKey(old)
+
+	c.Add(jwks.DefaultRefreshInterval - time.Second)
+	if _, err := cache.KeyRead(context.Background(), old); err != nil {
+		t.Fatalf("KeyRead(old kid) before the refresh interval = %v, want the cached key", err)
+	}
+	c.Add(time.Second)
+	_, err := cache.KeyRead(context.Background(), old)
+	if !errors.Is(err, cognito.ErrUnknownKey) {
+		t.Fatalf("KeyRead(removed kid) after refresh = %v, want %v", err, cognito.ErrUnknownKey)
+	}
+}
+
+func TestStaleSetSurvivesFailedRefresh(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	k := kid(s.pool)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	s.down.Store(true)
+	c.Add(2 * jwks.DefaultRefreshInterval)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatalf("KeyRead() with the JWKS down and a stale set = %v, want the cached key", err)
+	}
+	// An unknown kid while the JWKS is down is an outage, not the caller's fault.
+	_, err := cache.KeyRead(context.Background(), "rotated-during-outage")
+	if !errors.Is(err, cognito.ErrKeysUnavailable) {
+		t.Errorf("KeyRead(unknown kid) during outage = %v, want %v", err, cognito.ErrKeysUnavailable)
+	}
+}
+
+func TestSlowJWKSIsBounded(t *testing.T) {
+	s := newServer(t)
+	s.delay.Store(int64(time.Minute))
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+
+	t.Run("by the fetch timeout", func(t *testing.T) {
+		cache := newCache(t, s, c, func(o *jwks.Options) { o.Timeout = 200 * time.Millisecond })
+		start := time.Now()
+		_, err := cache.KeyRead(context.Background(), kid(s.pool))
+		if !errors.Is(err, cognito.ErrKeysUnavailable) {
+			t.Errorf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("KeyRead() took %v with a 200ms timeout", d)
+		}
+	})
+	t.Run("by the caller's deadline", func(t *testing.T) {
+		cache := newCache(t, s, c, nil) // 3s fetch timeout
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := cache.KeyRead(ctx, kid(s.pool))
+		if !errors.Is(err, cognito.ErrKeysUnavailable) {
+			t.Errorf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("KeyRead() took %v with a 150ms deadline", d)
+		}
+	})
+}
+
+func jwk(t testing.TB, bits int, fields map[string]any) map[string]any {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{
+		"kty": "RSA", "kid": "k", "alg": "RS256", "use": "sig",
+		"n": base64.RawURLEncoding.EncodeToString(k.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes()),
+	}
+	for f, v := range fields {
+		if v == nil {
+			delete(m, f)
+			continue
+		}
+		m[f] = v
+	}
+	return m
+}
+
+func TestBadJWKSDocuments(t *testing.T) {
+	doc := func(keys ...map[string]any) string {
+		b, err := json.Marshal(map[string]any{"keys": keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name   string
+		body   string
+		usable bool // the key "k" is usable
+	}{
+		{name: "good", body: doc(jwk(t, 2048, nil)), usable: true},
+		{name: "no alg or use", body: doc(jwk(t, 2048, map[string]any{"alg": nil, "use": nil})), usable: true},
+		{name: "not JSON", body: "<html>"},
+		{name: "too large", body: doc(jwk(t, 2048, map[string]any{"pad": strings.Repeat("x", jwks.MaxSize)}))},
+		{name: "empty set", body: `{"keys":[]}`},
+		{name: "1024-bit key", body: doc(jwk(t, 1024, nil))},
+		{name: "encryption key", body: doc(jwk(t, 2048, map[string]any{"use": "enc"}))},
+		{name: "RS512 key", body: doc(jwk(t, 2048, map[string]any{"alg": "RS512"}))},
+		{name: "EC key type", body: doc(jwk(t, 2048, map[string]any{"kty": "EC"}))},
+		{name: "no kid", body: doc(jwk(t, 2048, map[string]any{"kid": nil}))},
+		{name: "bad modulus", body: doc(jwk(t, 2048, map[string]any{"n": "!!"}))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t)
+			s.body.Store(&tt.body)
+			c := &clock{now: time.Unix(1_800_000_000, 0)}
+			cache := newCache(t, s, c, nil)
+			_, err := cache.KeyRead(context.Background(), "k")
+			if tt.usable {
+				if err != nil {
+					t.Fatalf("KeyRead() = %v, want the key", err)
+				}
+				return
+			}
+			if !errors.Is(err, cognito.ErrKeysUnavailable) {
+				t.Fatalf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+			}
+		})
+	}
+}
+
+func TestBadDocumentKeepsGoodSet(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	k := kid(s.pool)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	garbage := "not json"
+	s.body.Store(&garbage)
+	c.Add(jwks.DefaultRefreshInterval)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatalf("KeyRead() after an unparsable refresh = %v, want the cached key", err)
+	}
+}
