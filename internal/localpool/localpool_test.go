@@ -1,0 +1,91 @@
+package localpool_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+)
+
+func TestServeAndSign(t *testing.T) {
+	pool, err := localpool.New("eu-west-1_Test1", "client1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, stop, err := pool.Serve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("JWKS = %s, %v; want one key", body, err)
+	}
+	_, kid := pool.SigningKey()
+	if k := set.Keys[0]; k["kid"] != kid || k["alg"] != "RS256" || k["use"] != "sig" || k["kty"] != "RSA" || k["d"] != "" {
+		t.Errorf("JWKS key = %v, want the public signing key %s", k, kid)
+	}
+
+	tok, err := pool.AccessToken(localpool.User{Sub: "s", Username: "u", Scopes: []string{"a", "b"}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	private, _ := pool.SigningKey()
+	parsed, err := jwt.Parse(tok, func(*jwt.Token) (any, error) { return &private.PublicKey, nil }, jwt.WithValidMethods([]string{"RS256"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parsed.Claims.(jwt.MapClaims)
+	if c["client_id"] != "client1" || c["token_use"] != "access" || c["scope"] != "a b" || c["iss"] != "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test1" {
+		t.Errorf("access token claims = %v", c)
+	}
+	if _, ok := parsed.Header["typ"]; ok || parsed.Header["kid"] != kid {
+		t.Errorf("header = %v, want kid and alg only", parsed.Header)
+	}
+
+	if resp, err := http.Get(url + "x"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET other path = %v, %v; want 404", resp, err)
+	}
+}
+
+func TestRotateAndRemove(t *testing.T) {
+	pool, err := localpool.New("eu-west-1_Test1", "client1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, old := pool.SigningKey()
+	nu, err := pool.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, kid := pool.SigningKey(); kid != nu || kid == old {
+		t.Errorf("SigningKey() after Rotate = %s, want %s", kid, nu)
+	}
+	pool.RemoveKey(old)
+	var set struct {
+		Keys []struct{ Kid string } `json:"keys"`
+	}
+	if err := json.Unmarshal(pool.JWKS(), &set); err != nil || len(set.Keys) != 1 || set.Keys[0].Kid != nu {
+		t.Errorf("JWKS after RemoveKey = %s", pool.JWKS())
+	}
+	if _, err := localpool.New("not-a-pool", "c"); err == nil {
+		t.Error("New(bad pool id) = nil error")
+	}
+}
