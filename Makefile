@@ -32,8 +32,8 @@ build-AddNoteFunction:
 # ---- Try it locally ----
 
 .PHONY: demo
-demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go).
-	$(GO) run ./cmd/demo
+demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go; ARGS=-v for its logs).
+	$(GO) run ./cmd/demo $(ARGS)
 
 .PHONY: devtoken
 devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (sam local invoke, curl).
@@ -46,6 +46,10 @@ test: ## Run every test (with -race) and a short fuzz pass; tools that are missi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
+
+.PHONY: e2e
+e2e: ## The Cognito journey against moto_server: sign-up, login, the real authorizer, add-note into DynamoDB (skips without moto_server; CI=true: fails).
+	$(GO) test -race -count=1 -v -run . ./e2e/ | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+e2e_test)' ; exit $${PIPESTATUS[0]}
 
 # Fuzz targets as package:target; `make fuzz FUZZTIME=1m` fuzzes longer.
 FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/notes:FuzzHandler
@@ -80,8 +84,10 @@ CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
 # make deploy CDK_CONTEXT='-c authorizerType=REQUEST -c tokenHeader=token'.
 CDK_CONTEXT ?=
-# The event for make invoke.
+# The event and --env-vars file for make invoke (make devtoken writes
+# filled-in ones to .local/).
 EVENT ?= events/token.json
+ENV_VARS ?= events/env.json
 
 # The jsii runtime under the CDK's Go bindings prints a banner about Node
 # versions past their end of life (Node 20 since 2026-10) on every run.
@@ -108,8 +114,8 @@ cdk-bootstrap: ## Prepare the account and region for CDK deployments (once).
 sam-build: ## Build both functions with SAM (make build-<LogicalId>) into .aws-sam/.
 	sam build --template template.yaml
 
-invoke: sam-build ## Invoke the authorizer locally: sam local invoke with EVENT and events/env.json (Docker).
-	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars events/env.json
+invoke: sam-build ## Invoke the authorizer locally: sam local invoke with EVENT and ENV_VARS (Docker).
+	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars $(ENV_VARS)
 
 # W3005: the CDK makes each function depend on its role and the role's
 # policy; the role is also a GetAtt (same list in infra/lint_test.go).

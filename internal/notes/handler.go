@@ -186,16 +186,16 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 func (h *Handler) logOutcome(ctx context.Context, req events.APIGatewayProxyRequest, out outcome, took time.Duration) {
 	attrs := []slog.Attr{
 		slog.Int("status", out.status),
-		slog.String("requestId", req.RequestContext.RequestID),
+		slog.String("api_request_id", req.RequestContext.RequestID),
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		attrs = append(attrs, slog.String("awsRequestId", lc.AwsRequestID))
+		attrs = append(attrs, slog.String("request_id", lc.AwsRequestID))
 	}
 	if out.sub != "" {
 		attrs = append(attrs, slog.String("sub", out.sub))
 	}
 	if out.noteID != "" {
-		attrs = append(attrs, slog.String("noteId", out.noteID))
+		attrs = append(attrs, slog.String("note_id", out.noteID))
 	}
 	if out.reason != "" {
 		attrs = append(attrs, slog.String("reason", out.reason))
@@ -207,8 +207,8 @@ func (h *Handler) logOutcome(ctx context.Context, req events.APIGatewayProxyRequ
 		attrs = append(attrs, slog.String("error", out.err.Error()))
 	}
 	attrs = append(attrs,
-		slog.Int("bodyBytes", len(req.Body)),
-		slog.Float64("durationMs", float64(took.Microseconds())/1000),
+		slog.Int("body_bytes", len(req.Body)),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 	)
 	level := slog.LevelInfo
 	if out.status >= http.StatusInternalServerError || out.status == http.StatusUnauthorized {

@@ -129,7 +129,7 @@ type logLine struct {
 	Msg     string `json:"msg"`
 	Status  int    `json:"status"`
 	Sub     string `json:"sub"`
-	NoteID  string `json:"noteId"`
+	NoteID  string `json:"note_id"`
 	Reason  string `json:"reason"`
 	Retries int    `json:"retries"`
 	Error   string `json:"error"`
@@ -563,16 +563,16 @@ func TestHandleLogsRequestIDs(t *testing.T) {
 		t.Fatalf("log %s is not JSON: %v", logs, err)
 	}
 	for key, want := range map[string]any{
-		"requestId":    "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-		"awsRequestId": "lambda-req-7",
-		"bodyBytes":    float64(len(`{"note":"milk"}`)),
+		"api_request_id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+		"request_id":     "lambda-req-7",
+		"body_bytes":     float64(len(`{"note":"milk"}`)),
 	} {
 		if got[key] != want {
 			t.Errorf("log %s = %v, want %v", key, got[key], want)
 		}
 	}
-	if _, ok := got["durationMs"]; !ok {
-		t.Errorf("log has no durationMs: %s", logs)
+	if _, ok := got["duration_ms"]; !ok {
+		t.Errorf("log has no duration_ms: %s", logs)
 	}
 	if strings.Contains(logs.String(), testEmail) {
 		t.Errorf("log holds the email: %s", logs)

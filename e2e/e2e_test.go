@@ -1,0 +1,602 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+)
+
+// invokeTimeout bounds one invocation of a function, and the wait for its
+// log line.
+const invokeTimeout = 10 * time.Second
+
+// user is a user of a pool; Sub is what the pool says it is, read with
+// AdminGetUser, independently of any token.
+type user struct {
+	Username, Email, Password, Sub string
+}
+
+// tokens are what InitiateAuth answers a signed-in user with.
+type tokens struct {
+	ID, Access string
+}
+
+// TestCognitoJourney is the tutorials' journey: a user pool and its app
+// client, a user who signs up, is confirmed and logs in with
+// USER_PASSWORD_AUTH; the authorizer allowing their tokens and refusing
+// tokens of another pool, of another app client and of a kind it was not
+// configured for; and add-note storing a note with the context of the Allow
+// answer. One moto_server serves every subtest.
+func TestCognitoJourney(t *testing.T) {
+	// The builds overlap moto_server's start and the set-up of the pools.
+	binaries := buildAll(t, "../cmd/authorizer", "../cmd/add-note")
+
+	endpoint := motoserver.Start(t)
+	awsCfg := motoserver.Config(endpoint)
+	cognito := idp.NewFromConfig(awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg)
+
+	// The pool the API trusts, its app client, and a second app client of
+	// the same pool, for another application.
+	poolID := createPool(t, cognito, "notes-users")
+	clientID := createClient(t, cognito, poolID, "notes-web")
+	otherClientID := createClient(t, cognito, poolID, "other-app")
+	const group = "staff"
+	if _, err := cognito.CreateGroup(t.Context(), &idp.CreateGroupInput{UserPoolId: &poolID, GroupName: aws.String(group)}); err != nil {
+		t.Fatalf("CreateGroup(%s) error = %v", group, err)
+	}
+	alice := signUp(t, cognito, poolID, clientID, user{Username: "alice", Email: "alice@example.com", Password: "Correct-Horse-9-Battery"})
+	if _, err := cognito.AdminAddUserToGroup(t.Context(), &idp.AdminAddUserToGroupInput{
+		UserPoolId: &poolID, Username: &alice.Username, GroupName: aws.String(group),
+	}); err != nil {
+		t.Fatalf("AdminAddUserToGroup(%s, %s) error = %v", alice.Username, group, err)
+	}
+	aliceTokens := signIn(t, cognito, clientID, alice)
+	otherClientTokens := signIn(t, cognito, otherClientID, alice)
+
+	// Another pool with a user of the same name: their tokens must not
+	// open the API.
+	otherPoolID := createPool(t, cognito, "someone-elses-users")
+	otherPoolClientID := createClient(t, cognito, otherPoolID, "their-web")
+	otherAlice := signUp(t, cognito, otherPoolID, otherPoolClientID, user{Username: "alice", Email: "alice@example.org", Password: "Another-Horse-7-Battery"})
+	otherPoolTokens := signIn(t, cognito, otherPoolClientID, otherAlice)
+	if otherAlice.Sub == alice.Sub {
+		t.Fatalf("both pools gave alice sub %s, want two users", alice.Sub)
+	}
+
+	const table = "notes"
+	createNotesTable(t, db, table)
+
+	bins := binaries()
+	authorizerBin, addNoteBin := bins[0], bins[1]
+	env := map[string]string{
+		authorizer.EnvUserPoolID: poolID,
+		authorizer.EnvClientIDs:  clientID,
+		authorizer.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
+	}
+	authz := startFunction(t, authorizerBin, env)
+	idOnlyEnv := maps.Clone(env)
+	idOnlyEnv[authorizer.EnvTokenUse] = "id"
+	idOnly := startFunction(t, authorizerBin, idOnlyEnv)
+	addNote := startFunction(t, addNoteBin, map[string]string{
+		notes.EnvTable:            table,
+		notes.EnvEndpointDynamoDB: endpoint,
+		"AWS_REGION":              motoserver.Region,
+		// Dummies: moto_server takes any credentials. The function sees no
+		// other AWS setting: StartFunction passes only what it is given.
+		"AWS_ACCESS_KEY_ID":     "testing",
+		"AWS_SECRET_ACCESS_KEY": "testing",
+	})
+
+	// What every Allow answer for alice carries, whichever the token.
+	aliceContext := map[string]any{
+		identity.KeySub:      alice.Sub,
+		identity.KeyUsername: alice.Username,
+		identity.KeyGroups:   group,
+		identity.KeyClientID: clientID,
+	}
+	idContext := maps.Clone(aliceContext)
+	idContext[identity.KeyTokenUse] = "id"
+	idContext[identity.KeyEmail] = alice.Email
+	accessContext := maps.Clone(aliceContext)
+	accessContext[identity.KeyTokenUse] = "access"
+	// moto's access tokens carry the scope Cognito gives a password login.
+	accessContext[identity.KeyScope] = "aws.cognito.signin.user.admin"
+
+	t.Run("allow", func(t *testing.T) {
+		tests := []struct {
+			name        string
+			fn          *function
+			event       string
+			token       string
+			wantContext map[string]any
+		}{
+			{"ID token, TOKEN event", authz, "token.json", aliceTokens.ID, idContext},
+			{"ID token, REQUEST event", authz, "request.json", aliceTokens.ID, idContext},
+			{"access token, TOKEN event", authz, "token.json", aliceTokens.Access, accessContext},
+			{"access token, REQUEST event", authz, "request.json", aliceTokens.Access, accessContext},
+			{"ID token, ID tokens only", idOnly, "token.json", aliceTokens.ID, idContext},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := authorize(t, tt.fn, tt.event, tt.token)
+				if resp.PrincipalID != alice.Sub {
+					t.Errorf("principalId = %q, want alice's sub %q", resp.PrincipalID, alice.Sub)
+				}
+				if diff := cmp.Diff(tt.wantContext, pick(resp.Context, contextKeys)); diff != "" {
+					t.Errorf("context (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
+
+	t.Run("refuse", func(t *testing.T) {
+		tests := []struct {
+			name       string
+			fn         *function
+			event      string
+			token      string
+			wantReason string
+		}{
+			// moto signs every pool's tokens with one key (kid "dummy"),
+			// which every pool's JWKS serves, so the signature checks out
+			// and the issuer is what tells the pools apart. Against real
+			// Cognito, whose pools have keys of their own, the reason
+			// would be unknown_key.
+			{"ID token of another pool", authz, "token.json", otherPoolTokens.ID, "wrong_issuer"},
+			{"access token of another pool", authz, "request.json", otherPoolTokens.Access, "wrong_issuer"},
+			{"ID token of another app client", authz, "token.json", otherClientTokens.ID, "wrong_client"},
+			{"access token of another app client", authz, "request.json", otherClientTokens.Access, "wrong_client"},
+			{"access token, ID tokens only", idOnly, "token.json", aliceTokens.Access, "wrong_token_use"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res, line := tt.fn.invoke(t, eventFile(t, tt.event, tt.token))
+				if res.Error == nil || res.Error.Message != "Unauthorized" {
+					t.Errorf("answer = %s, error %v, want the error Unauthorized", res.Payload, res.Error)
+				}
+				got := map[string]any{"decision": line["decision"], "reason": line["reason"]}
+				want := map[string]any{"decision": "unauthorized", "reason": tt.wantReason}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("log line %v (-want +got):\n%s", line, diff)
+				}
+			})
+		}
+	})
+
+	t.Run("add-note", func(t *testing.T) {
+		tests := []struct {
+			name      string
+			token     string
+			note      string
+			wantEmail string // stored only when the token carries one
+		}{
+			{"ID token", aliceTokens.ID, "Bring home milk", alice.Email},
+			{"access token", aliceTokens.Access, "Water the plants", ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// API Gateway asks the authorizer, then hands its Allow
+				// answer to the integration as requestContext.authorizer.
+				allowed := authorize(t, authz, "request.json", tt.token)
+				req := proxyRequest(t, tt.token, identity.Forwarded(allowed.PrincipalID, allowed.Context), tt.note)
+				res, line := addNote.invoke(t, req)
+				if res.Error != nil {
+					t.Fatalf("add-note answered the error %v, want 201", res.Error)
+				}
+				var resp events.APIGatewayProxyResponse
+				if err := json.Unmarshal(res.Payload, &resp); err != nil {
+					t.Fatalf("add-note answer %s: %v", res.Payload, err)
+				}
+				if resp.StatusCode != http.StatusCreated {
+					t.Fatalf("add-note status = %d %s, want %d", resp.StatusCode, resp.Body, http.StatusCreated)
+				}
+				var created struct{ ID, Note, CreatedAt string }
+				if err := json.Unmarshal([]byte(resp.Body), &created); err != nil {
+					t.Fatalf("add-note body %s: %v", resp.Body, err)
+				}
+
+				want := map[string]string{
+					notes.AttrUserID:    alice.Sub,
+					notes.AttrNoteID:    created.ID,
+					notes.AttrNote:      tt.note,
+					notes.AttrCreatedAt: created.CreatedAt,
+				}
+				if tt.wantEmail != "" {
+					want[notes.AttrEmail] = tt.wantEmail
+				}
+				got := getItem(t, db, table, alice.Sub, created.ID)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("stored item (-want +got):\n%s", diff)
+				}
+				if created.Note != tt.note {
+					t.Errorf("answered note = %q, want %q", created.Note, tt.note)
+				}
+				gotLine := map[string]any{"status": line["status"], "sub": line["sub"], "note_id": line["note_id"]}
+				wantLine := map[string]any{"status": float64(http.StatusCreated), "sub": alice.Sub, "note_id": created.ID}
+				if diff := cmp.Diff(wantLine, gotLine); diff != "" {
+					t.Errorf("add-note log line %v (-want +got):\n%s", line, diff)
+				}
+			})
+		}
+	})
+}
+
+// contextKeys are the keys of the authorizer context that the tests compare;
+// the others (iat, exp, jti ...) change with every token.
+var contextKeys = []string{
+	identity.KeySub, identity.KeyUsername, identity.KeyEmail, identity.KeyGroups,
+	identity.KeyTokenUse, identity.KeyClientID, identity.KeyScope,
+}
+
+// pick returns the entries of m under keys; missing keys stay missing.
+func pick(m map[string]any, keys []string) map[string]any {
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// createPool creates a user pool as the tutorials do, with the default
+// password policy, and returns its id.
+func createPool(tb testing.TB, client *idp.Client, name string) string {
+	tb.Helper()
+	out, err := client.CreateUserPool(tb.Context(), &idp.CreateUserPoolInput{
+		PoolName:               aws.String(name),
+		AutoVerifiedAttributes: []idptypes.VerifiedAttributeType{idptypes.VerifiedAttributeTypeEmail},
+	})
+	if err != nil {
+		tb.Fatalf("CreateUserPool(%s) error = %v", name, err)
+	}
+	return aws.ToString(out.UserPool.Id)
+}
+
+// createClient creates a public app client (no secret) that signs users in
+// with their password and puts their email in ID tokens, and returns its id.
+func createClient(tb testing.TB, client *idp.Client, poolID, name string) string {
+	tb.Helper()
+	out, err := client.CreateUserPoolClient(tb.Context(), &idp.CreateUserPoolClientInput{
+		UserPoolId:     aws.String(poolID),
+		ClientName:     aws.String(name),
+		GenerateSecret: false,
+		ExplicitAuthFlows: []idptypes.ExplicitAuthFlowsType{
+			idptypes.ExplicitAuthFlowsTypeAllowUserPasswordAuth,
+			idptypes.ExplicitAuthFlowsTypeAllowRefreshTokenAuth,
+		},
+		// Cognito puts every readable attribute in ID tokens when a client
+		// names none; moto puts only the ones named.
+		ReadAttributes: []string{"email"},
+	})
+	if err != nil {
+		tb.Fatalf("CreateUserPoolClient(%s, %s) error = %v", poolID, name, err)
+	}
+	return aws.ToString(out.UserPoolClient.ClientId)
+}
+
+// signUp signs u up through the app client, confirms them as an
+// administrator would, and returns u with the sub the pool gave them.
+func signUp(tb testing.TB, client *idp.Client, poolID, clientID string, u user) user {
+	tb.Helper()
+	ctx := tb.Context()
+	_, err := client.SignUp(ctx, &idp.SignUpInput{
+		ClientId:       aws.String(clientID),
+		Username:       aws.String(u.Username),
+		Password:       aws.String(u.Password),
+		UserAttributes: []idptypes.AttributeType{{Name: aws.String("email"), Value: aws.String(u.Email)}},
+	})
+	if err != nil {
+		tb.Fatalf("SignUp(%s) error = %v", u.Username, err)
+	}
+	if _, err := client.AdminConfirmSignUp(ctx, &idp.AdminConfirmSignUpInput{UserPoolId: &poolID, Username: &u.Username}); err != nil {
+		tb.Fatalf("AdminConfirmSignUp(%s) error = %v", u.Username, err)
+	}
+	out, err := client.AdminGetUser(ctx, &idp.AdminGetUserInput{UserPoolId: &poolID, Username: &u.Username})
+	if err != nil {
+		tb.Fatalf("AdminGetUser(%s) error = %v", u.Username, err)
+	}
+	for _, a := range out.UserAttributes {
+		if aws.ToString(a.Name) == "sub" {
+			u.Sub = aws.ToString(a.Value)
+		}
+	}
+	if u.Sub == "" || out.UserStatus != idptypes.UserStatusTypeConfirmed {
+		tb.Fatalf("AdminGetUser(%s) = status %s, attributes %v, want CONFIRMED with a sub", u.Username, out.UserStatus, out.UserAttributes)
+	}
+	return u
+}
+
+// signIn logs u in through the app client with USER_PASSWORD_AUTH.
+func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
+	tb.Helper()
+	out, err := client.InitiateAuth(tb.Context(), &idp.InitiateAuthInput{
+		ClientId:       aws.String(clientID),
+		AuthFlow:       idptypes.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": u.Username, "PASSWORD": u.Password},
+	})
+	if err != nil {
+		tb.Fatalf("InitiateAuth(%s, %s) error = %v", clientID, u.Username, err)
+	}
+	r := out.AuthenticationResult
+	if r == nil || aws.ToString(r.IdToken) == "" || aws.ToString(r.AccessToken) == "" {
+		tb.Fatalf("InitiateAuth(%s, %s) = challenge %q, result %+v, want ID and access tokens", clientID, u.Username, out.ChallengeName, r)
+	}
+	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken)}
+}
+
+// createNotesTable creates the notes table with the key the deploy
+// templates give it.
+func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
+	tb.Helper()
+	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []dbtypes.AttributeDefinition{
+			{AttributeName: aws.String(notes.AttrUserID), AttributeType: dbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: dbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []dbtypes.KeySchemaElement{
+			{AttributeName: aws.String(notes.AttrUserID), KeyType: dbtypes.KeyTypeHash},
+			{AttributeName: aws.String(notes.AttrNoteID), KeyType: dbtypes.KeyTypeRange},
+		},
+		BillingMode: dbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		tb.Fatalf("CreateTable(%s) error = %v", name, err)
+	}
+}
+
+// getItem reads one note back, as string attributes, and fails the test if
+// there is none or an attribute is not a string.
+func getItem(tb testing.TB, client *dynamodb.Client, table, userID, noteID string) map[string]string {
+	tb.Helper()
+	out, err := client.GetItem(tb.Context(), &dynamodb.GetItemInput{
+		TableName: aws.String(table),
+		Key: map[string]dbtypes.AttributeValue{
+			notes.AttrUserID: &dbtypes.AttributeValueMemberS{Value: userID},
+			notes.AttrNoteID: &dbtypes.AttributeValueMemberS{Value: noteID},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		tb.Fatalf("GetItem(%s, %s) = %v, %v, want the note", userID, noteID, out, err)
+	}
+	item := make(map[string]string, len(out.Item))
+	for k, v := range out.Item {
+		s, ok := v.(*dbtypes.AttributeValueMemberS)
+		if !ok {
+			tb.Fatalf("GetItem(%s, %s): attribute %s is %T, want a string", userID, noteID, k, v)
+		}
+		item[k] = s.Value
+	}
+	return item
+}
+
+// buildAll builds each main package as a Lambda bootstrap, in the background
+// and in parallel. The function returned waits for the builds and returns
+// the binaries' paths in the order of pkgs; call it from the test's own
+// goroutine.
+func buildAll(tb testing.TB, pkgs ...string) func() []string {
+	tb.Helper()
+	// tb.Context ends when the test does, early too (moto_server missing):
+	// that kills the builds, and the cleanup waits for them.
+	ctx, cancel := context.WithTimeout(tb.Context(), 3*time.Minute)
+	paths := make([]string, len(pkgs))
+	errs := make([]error, len(pkgs))
+	var wg sync.WaitGroup
+	for i, pkg := range pkgs {
+		dir := tb.TempDir()
+		wg.Go(func() { paths[i], errs[i] = runtimeapi.Build(ctx, pkg, dir) })
+	}
+	tb.Cleanup(func() {
+		wg.Wait()
+		cancel()
+	})
+	return func() []string {
+		tb.Helper()
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			tb.Fatal(err)
+		}
+		return paths
+	}
+}
+
+// function is a bootstrap binary running through a local Lambda Runtime
+// API, and its output: JSON log lines.
+type function struct {
+	*runtimeapi.Function
+	out *logBuffer
+}
+
+// startFunction starts binary with env, until the test ends. Its output is
+// logged if the test fails.
+func startFunction(tb testing.TB, binary string, env map[string]string) *function {
+	tb.Helper()
+	vars := make([]string, 0, len(env))
+	for k, v := range env {
+		vars = append(vars, k+"="+v)
+	}
+	out := newLogBuffer()
+	fn, err := runtimeapi.StartFunction(context.Background(), binary, vars, out)
+	if err != nil {
+		tb.Fatalf("StartFunction(%s) error = %v", binary, err)
+	}
+	tb.Cleanup(func() {
+		if err := fn.Stop(); err != nil {
+			tb.Errorf("stopping %s: %v", binary, err)
+		}
+		if tb.Failed() {
+			tb.Logf("output of %s with %v:\n%s", binary, env, out)
+		}
+	})
+	return &function{Function: fn, out: out}
+}
+
+// invoke sends event to the function and returns its answer and the log
+// line it wrote for the event, the JSON line that carries the event's
+// request id.
+func (f *function) invoke(tb testing.TB, event []byte) (runtimeapi.Result, map[string]any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tb.Context(), invokeTimeout)
+	defer cancel()
+	res, err := f.Invoke(ctx, event)
+	if err != nil {
+		tb.Fatalf("Invoke() error = %v", err)
+	}
+	// The function wrote its line before it answered, but the line is
+	// copied from its stdout by another goroutine.
+	line, err := f.out.waitLine(ctx, res.RequestID)
+	if err != nil {
+		tb.Fatalf("log line of request %s: %v", res.RequestID, err)
+	}
+	return res, line
+}
+
+// authorize invokes the authorizer with the event file holding token, checks
+// that it allowed the request, and returns its answer.
+func authorize(tb testing.TB, fn *function, event, token string) events.APIGatewayCustomAuthorizerResponse {
+	tb.Helper()
+	res, line := fn.invoke(tb, eventFile(tb, event, token))
+	if res.Error != nil {
+		tb.Fatalf("authorizer answered the error %v (log %v), want Allow", res.Error, line)
+	}
+	var resp events.APIGatewayCustomAuthorizerResponse
+	if err := json.Unmarshal(res.Payload, &resp); err != nil {
+		tb.Fatalf("authorizer answer %s: %v", res.Payload, err)
+	}
+	if len(resp.PolicyDocument.Statement) != 1 || resp.PolicyDocument.Statement[0].Effect != "Allow" {
+		tb.Fatalf("authorizer policy = %+v (log %v), want one Allow statement", resp.PolicyDocument, line)
+	}
+	if line["decision"] != "allow" {
+		tb.Errorf("log line %v, want decision allow", line)
+	}
+	return resp
+}
+
+// eventFile reads a sample authorizer event with token in place of
+// {{token}}.
+func eventFile(tb testing.TB, name, token string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "events", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+}
+
+// proxyRequest is the sample add-note request as API Gateway passes it to
+// the integration once the authorizer allowed it: token in the
+// Authorization header, authorizerContext as requestContext.authorizer, and
+// note in the body.
+func proxyRequest(tb testing.TB, token string, authorizerContext map[string]any, note string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "events", "add-note.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var req events.APIGatewayProxyRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		tb.Fatalf("decoding add-note.json: %v", err)
+	}
+	body, err := json.Marshal(map[string]string{"note": note})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Headers["Authorization"] = "Bearer " + token
+	req.MultiValueHeaders["Authorization"] = []string{"Bearer " + token}
+	req.RequestContext.Authorizer = authorizerContext
+	req.Body = string(body)
+	ev, err := json.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// logBuffer collects a function's output, written from another goroutine,
+// and lets the test wait for a line.
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced on every Write
+}
+
+func newLogBuffer() *logBuffer {
+	return &logBuffer{written: make(chan struct{})}
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.written)
+	b.written = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+
+// waitLine returns the first complete JSON line that carries the Lambda
+// request id requestID, waiting for it until ctx ends.
+func (b *logBuffer) waitLine(ctx context.Context, requestID string) (map[string]any, error) {
+	for {
+		b.mu.Lock()
+		line := b.find(requestID)
+		written := b.written
+		b.mu.Unlock()
+		if line != nil {
+			return line, nil
+		}
+		select {
+		case <-written:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no line of request %s in the output: %w", requestID, ctx.Err())
+		}
+	}
+}
+
+// find is waitLine's search; b.mu is held.
+func (b *logBuffer) find(requestID string) map[string]any {
+	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue // not JSON, or not complete yet
+		}
+		if line["request_id"] == requestID {
+			return line
+		}
+	}
+	return nil
+}
