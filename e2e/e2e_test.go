@@ -565,7 +565,6 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
-
 // waitLine returns the first complete JSON line that carries the Lambda
 // request id requestID, waiting for it until ctx ends.
 func (b *logBuffer) waitLine(ctx context.Context, requestID string) (map[string]any, error) {
