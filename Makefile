@@ -84,10 +84,10 @@ CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
 # make deploy CDK_CONTEXT='-c authorizerType=REQUEST -c tokenHeader=token'.
 CDK_CONTEXT ?=
-# The event and --env-vars file for make invoke (make devtoken writes
-# filled-in ones to .local/).
-EVENT ?= events/token.json
-ENV_VARS ?= events/env.json
+# The event and --env-vars file for make invoke: the ones make devtoken
+# writes to .local/, with a token its JWKS (still running) verifies.
+EVENT ?= .local/token.json
+ENV_VARS ?= .local/env.json
 
 # The jsii runtime under the CDK's Go bindings prints a banner about Node
 # versions past their end of life (Node 20 since 2026-10) on every run.
@@ -114,7 +114,7 @@ cdk-bootstrap: ## Prepare the account and region for CDK deployments (once).
 sam-build: ## Build both functions with SAM (make build-<LogicalId>) into .aws-sam/.
 	sam build --template template.yaml
 
-invoke: sam-build ## Invoke the authorizer locally: sam local invoke with EVENT and ENV_VARS (Docker).
+invoke: sam-build ## Invoke the authorizer locally with sam local invoke (Docker; run make devtoken beside it first).
 	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars $(ENV_VARS)
 
 # W3005: the CDK makes each function depend on its role and the role's
