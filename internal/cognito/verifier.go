@@ -103,7 +103,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > MaxTokenSize {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(token), MaxTokenSize)
 	}
-	claims := &Claims{rules: &v.rules}
+	claims := jwt.MapClaims{}
 	parsed, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		for _, h := range forbiddenHeaders {
 			if _, ok := t.Header[h]; ok {
@@ -116,10 +116,20 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		}
 		return v.keys.KeyfuncCtx(ctx)(t)
 	})
+	if err != nil && !errors.Is(err, jwt.ErrTokenInvalidClaims) {
+		return nil, classify(parsed, err)
+	}
+	// The signature holds (jwt checks claims only after it). Cognito's rules
+	// come before jwt's time checks: a token from another pool is reported
+	// as that, even when it has expired too.
+	c := &Claims{raw: claims}
+	if rerr := c.validate(&v.rules); rerr != nil {
+		return nil, rerr
+	}
 	if err != nil {
 		return nil, classify(parsed, err)
 	}
-	return claims, nil
+	return c, nil
 }
 
 // classify turns jwt's error into one of the package's. A token can break
