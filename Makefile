@@ -63,8 +63,9 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s).
 	done
 
 .PHONY: bench
-bench: ## Run the benchmarks (-benchmem, 10 runs) into bench.txt; compare runs with benchstat.
-	$(GO) test -run '^$$' -bench . -benchmem -count 10 ./internal/... | tee bench.txt
+BENCHCOUNT ?= 10
+bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compare runs with benchstat.
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
 
 .PHONY: lint
 lint: ## gofmt and go vet.

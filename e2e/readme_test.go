@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+)
+
+// readmeBlock returns the first ```sh block after the heading in README.md.
+func readmeBlock(tb testing.TB, heading string) string {
+	tb.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		tb.Fatalf("README.md has no heading %q", heading)
+	}
+	_, block, ok := strings.Cut(after, "```sh\n")
+	if !ok {
+		tb.Fatalf("README.md has no sh block after %q", heading)
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return block
+}
+
+// TestREADMEUserAndTokens runs the README's AWS CLI commands that sign a
+// user up, confirm them and take their tokens, against moto's Cognito with a
+// pool shaped like the CDK stack's (email as the username), and checks that
+// the authorizer's verifier accepts both tokens.
+func TestREADMEUserAndTokens(t *testing.T) {
+	awsCLI := testenv.LookPath(t, "aws", "pip install awscli")
+	script := readmeBlock(t, "### A user and their tokens")
+	endpoint := motoserver.Start(t)
+	client := idp.NewFromConfig(motoserver.Config(endpoint))
+
+	pool, err := client.CreateUserPool(t.Context(), &idp.CreateUserPoolInput{
+		PoolName:               aws.String("readme"),
+		UsernameAttributes:     []idptypes.UsernameAttributeType{idptypes.UsernameAttributeTypeEmail},
+		AutoVerifiedAttributes: []idptypes.VerifiedAttributeType{idptypes.VerifiedAttributeTypeEmail},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(pool.UserPool.Id)
+	clientID := createClient(t, client, poolID, "readme-client")
+
+	cmd := exec.CommandContext(t.Context(), "bash", "-c",
+		"set -euo pipefail\n"+script+"\nprintf '%s\\n%s\\n' \"$ID_TOKEN\" \"$ACCESS_TOKEN\"\n")
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_ACCESS_KEY_ID=testing",
+		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_DEFAULT_REGION=" + motoserver.Region,
+		"POOL_ID=" + poolID,
+		"CLIENT_ID=" + clientID,
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("the README's commands (%s) failed: %v\n%s\n%s", awsCLI, err, out, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("the README's commands printed %q, want the two tokens last", out)
+	}
+	idToken, accessToken := lines[len(lines)-2], lines[len(lines)-1]
+
+	cache, err := jwks.New(jwks.Options{URL: endpoint + "/" + poolID + "/.well-known/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cognito.NewVerifier(cognito.Config{
+		UserPoolID: poolID, ClientIDs: []string{clientID},
+		TokenUses: []cognito.TokenUse{cognito.IDToken, cognito.AccessToken},
+	}, kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"ID_TOKEN": idToken, "ACCESS_TOKEN": accessToken} {
+		claims, err := v.Verify(context.Background(), tok)
+		if err != nil {
+			t.Errorf("Verify(%s from the README's commands) = %v", name, err)
+			continue
+		}
+		if claims.Subject() == "" {
+			t.Errorf("%s has no sub", name)
+		}
+	}
+}
