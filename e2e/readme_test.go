@@ -2,18 +2,17 @@ package e2e
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
 )
@@ -84,18 +83,17 @@ func TestREADMEUserAndTokens(t *testing.T) {
 	}
 	idToken, accessToken := lines[len(lines)-2], lines[len(lines)-1]
 
-	cache, err := jwks.New(jwks.Options{URL: endpoint + "/" + poolID + "/.well-known/jwks.json"})
+	cfg, err := authorizer.LoadConfig(func(k string) string {
+		return map[string]string{
+			authorizer.EnvUserPoolID: poolID,
+			authorizer.EnvClientIDs:  clientID,
+			authorizer.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
+		}[k]
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := cognito.NewVerifier(cognito.Config{
-		UserPoolID: poolID, ClientIDs: []string{clientID},
-		TokenUses: []cognito.TokenUse{cognito.IDToken, cognito.AccessToken},
-	}, kf)
+	v, _, err := authorizer.NewVerifier(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,12 +10,9 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 )
 
@@ -41,25 +38,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	// aws-lambda-go reports returned errors through the log package: make
 	// those lines JSON too.
 	slog.SetDefault(log)
-	cache, err := jwks.New(jwks.Options{
-		URL:             cfg.JWKSURL,
-		Timeout:         cfg.JWKSTimeout,
-		RefreshInterval: cfg.JWKSRefreshInterval,
-		Logger:          log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	keys, err := keyfunc.New(keyfunc.Options{Storage: cache})
-	if err != nil {
-		return nil, err
-	}
-	verifier, err := cognito.NewVerifier(cognito.Config{
-		UserPoolID: cfg.UserPoolID,
-		ClientIDs:  cfg.ClientIDs,
-		TokenUses:  cfg.TokenUses,
-		Leeway:     cfg.Leeway,
-	}, keys)
+	verifier, cache, err := authorizer.NewVerifier(cfg, log)
 	if err != nil {
 		return nil, err
 	}

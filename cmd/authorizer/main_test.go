@@ -88,7 +88,7 @@ func jwksServer(t testing.TB, pool *localpool.Pool, down *atomic.Bool) string {
 }
 
 // start runs the real binary through the Lambda Runtime API with env.
-func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *syncBuffer) {
+func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *runtimeapi.Output) {
 	t.Helper()
 	path, err := binary()
 	if err != nil {
@@ -98,7 +98,7 @@ func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *syncBuff
 	for k, v := range env {
 		vars = append(vars, k+"="+v)
 	}
-	out := &syncBuffer{}
+	out := &runtimeapi.Output{}
 	fn, err := runtimeapi.StartFunction(context.Background(), path, vars, out)
 	if err != nil {
 		t.Fatal(err)
@@ -110,23 +110,6 @@ func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *syncBuff
 		}
 	})
 	return fn, out
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func eventFile(t testing.TB, name, token string) []byte {

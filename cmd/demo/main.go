@@ -101,7 +101,7 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	if err != nil {
 		return false, err
 	}
-	logs := &lockedBuffer{}
+	logs := &runtimeapi.Output{}
 	fn, err := runtimeapi.StartFunction(ctx, binary, []string{
 		authorizer.EnvUserPoolID + "=" + poolID,
 		authorizer.EnvClientIDs + "=" + clientID,
@@ -214,7 +214,7 @@ func makeCases(pool *localpool.Pool) ([]demoCase, error) {
 
 // invoke sends the event in file, with token in place of {{token}}, to the
 // function and reads the answer and the authorizer's log line for it.
-func invoke(ctx context.Context, fn *runtimeapi.Function, logs *lockedBuffer, file, token string) (answer, error) {
+func invoke(ctx context.Context, fn *runtimeapi.Function, logs *runtimeapi.Output, file, token string) (answer, error) {
 	ev, err := os.ReadFile(file)
 	if err != nil {
 		return answer{}, err
@@ -242,7 +242,7 @@ func invoke(ctx context.Context, fn *runtimeapi.Function, logs *lockedBuffer, fi
 			a.Outcome = "Deny 403"
 		}
 	}
-	a.Reason, a.Took = logs.decision(res.RequestID)
+	a.Reason, a.Took = decision(logs, res.RequestID)
 	return a, nil
 }
 
@@ -309,30 +309,12 @@ func dash(s string) string {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// lockedBuffer collects the function's output and finds its log lines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // decision returns the reason and handler time of the authorizer's log line
 // for requestID. The line may reach the pipe a moment after the answer.
-func (b *lockedBuffer) decision(requestID string) (reason, took string) {
+func decision(logs *runtimeapi.Output, requestID string) (reason, took string) {
 	deadline := time.Now().Add(time.Second)
 	for {
-		for _, line := range strings.Split(b.String(), "\n") {
+		for _, line := range strings.Split(logs.String(), "\n") {
 			if !strings.Contains(line, requestID) {
 				continue
 			}

@@ -4,36 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
-
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
 )
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestTokensVerifyWhileServing runs devtoken as a user would and checks that
 // the authorizer's own verifier, configured only with the printed settings,
@@ -42,7 +22,7 @@ func (b *lockedBuffer) String() string {
 func TestTokensVerifyWhileServing(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout lockedBuffer
+	var stdout runtimeapi.Output
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-events", "../../events", "-out", out, "-groups", "notes,staff"}, &stdout)
@@ -66,15 +46,7 @@ func TestTokensVerifyWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the printed settings do not configure the authorizer: %v", err)
 	}
-	cache, err := jwks.New(jwks.Options{URL: cfg.JWKSURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := cognito.NewVerifier(cognito.Config{UserPoolID: cfg.UserPoolID, ClientIDs: cfg.ClientIDs, TokenUses: cfg.TokenUses}, kf)
+	v, _, err := authorizer.NewVerifier(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package authorizer
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"regexp"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/keyfunc/v3"
+
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 )
 
@@ -236,4 +240,34 @@ func appendUnique[T comparable](list []T, v T) []T {
 		return list
 	}
 	return append(list, v)
+}
+
+// NewVerifier wires what cfg describes: a JWKS cache for the pool's keys,
+// read through keyfunc, and a Verifier of the pool's tokens. It fetches
+// nothing; call the cache's Refresh to fetch the keys ahead of the first
+// token. The cache logs its fetches to log.
+func NewVerifier(cfg Config, log *slog.Logger) (*cognito.Verifier, *jwks.Cache, error) {
+	cache, err := jwks.New(jwks.Options{
+		URL:             cfg.JWKSURL,
+		Timeout:         cfg.JWKSTimeout,
+		RefreshInterval: cfg.JWKSRefreshInterval,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := keyfunc.New(keyfunc.Options{Storage: cache})
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := cognito.NewVerifier(cognito.Config{
+		UserPoolID: cfg.UserPoolID,
+		ClientIDs:  cfg.ClientIDs,
+		TokenUses:  cfg.TokenUses,
+		Leeway:     cfg.Leeway,
+	}, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, cache, nil
 }

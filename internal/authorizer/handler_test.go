@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/golang-jwt/jwt/v5"
@@ -21,7 +20,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 )
 
@@ -82,17 +80,7 @@ func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixtur
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := jwks.New(jwks.Options{URL: cfg.JWKSURL, Timeout: cfg.JWKSTimeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := cognito.NewVerifier(cognito.Config{
-		UserPoolID: cfg.UserPoolID, ClientIDs: cfg.ClientIDs, TokenUses: cfg.TokenUses, Leeway: cfg.Leeway,
-	}, kf)
+	v, _, err := authorizer.NewVerifier(cfg, newLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

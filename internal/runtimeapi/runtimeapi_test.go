@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -583,24 +582,6 @@ func buildEcho(t testing.TB) string {
 	return out
 }
 
-// syncBuffer is an io.Writer that the test can read while a process writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func startEcho(t testing.TB, binary string, env []string, output io.Writer) *Function {
 	t.Helper()
 	f, err := StartFunction(t.Context(), binary, env, output)
@@ -673,7 +654,7 @@ func TestFunction(t *testing.T) {
 
 	t.Run("echo", func(t *testing.T) {
 		t.Parallel()
-		var out syncBuffer
+		var out Output
 		f := startEcho(t, binary, []string{"GREETING=hi", "AWS_REGION=eu-west-1"}, &out)
 		ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 		defer cancel()
@@ -809,7 +790,7 @@ func TestFunction(t *testing.T) {
 	t.Run("init error", func(t *testing.T) {
 		t.Parallel()
 		const msg = "USER_POOL_ID is required"
-		var out syncBuffer
+		var out Output
 		f := startEcho(t, binary, []string{"ECHO_INIT_ERROR=" + msg}, &out)
 		ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 		defer cancel()
