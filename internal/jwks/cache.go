@@ -77,10 +77,16 @@ type Cache struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	fetchedAt time.Time     // last successful fetch
-	triedAt   time.Time     // last fetch started
-	lastErr   error         // outcome of the last fetch
-	inflight  chan struct{} // closed when the running fetch ends
+	fetchedAt time.Time // last successful fetch
+	triedAt   time.Time // last fetch started
+	lastErr   error     // outcome of the last fetch
+	inflight  *flight   // the running fetch, if any
+}
+
+// flight is one fetch that callers may wait for.
+type flight struct {
+	done chan struct{} // closed when the fetch ends
+	cut  bool          // the fetch ended with its caller's deadline; set before done closes
 }
 
 // New returns an empty Cache; the first KeyRead or Refresh fetches the set.
@@ -107,7 +113,12 @@ func New(opts Options) (*Cache, error) {
 	}
 	client := opts.Client
 	if client == nil {
-		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		client = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			// Cognito's JWKS does not redirect; a redirect could lead off
+			// https, around the checks on the configured URL.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -140,6 +151,11 @@ func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 	if jwk, err = c.MemoryJWKSet.KeyRead(ctx, kid); err == nil {
 		return jwk, nil
 	}
+	if err := ctx.Err(); err != nil {
+		// The caller ran out of time before the JWKS answered: the key
+		// may well be there.
+		return jwkset.JWK{}, fmt.Errorf("%w: %w", cognito.ErrKeysUnavailable, err)
+	}
 	c.mu.Lock()
 	lastErr := c.lastErr
 	c.mu.Unlock()
@@ -147,6 +163,13 @@ func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 		return jwkset.JWK{}, fmt.Errorf("%w: %w", cognito.ErrKeysUnavailable, lastErr)
 	}
 	return jwkset.JWK{}, fmt.Errorf("%w: kid %.64q not in the JWKS", cognito.ErrUnknownKey, kid)
+}
+
+// KeyReadAll refuses: keys are handed out by kid only, so that no caller
+// (keyfunc tries every key of a token without kid) bypasses KeyRead's
+// refresh, or tries keys a token did not name.
+func (c *Cache) KeyReadAll(context.Context) ([]jwkset.JWK, error) {
+	return nil, errors.New("jwks: keys are read by kid only")
 }
 
 // Refresh fetches the set now, or waits for a fetch already running, and
@@ -167,15 +190,28 @@ func (c *Cache) stale() bool {
 
 // refresh fetches the set unless a fetch is running (it waits for that one,
 // within ctx) or, unless force, one started too recently.
+//
+// The outcome is recorded whatever happens, a panic included, so that no
+// later caller waits on a fetch that will never end. A fetch cut short by
+// the caller's own deadline says nothing about the JWKS: it is not recorded
+// as a failure, and the next caller may fetch at once.
 func (c *Cache) refresh(ctx context.Context, force bool) {
 	c.mu.Lock()
-	if ch := c.inflight; ch != nil {
+	for c.inflight != nil {
+		f := c.inflight
 		c.mu.Unlock()
 		select {
-		case <-ch:
+		case <-f.done:
 		case <-ctx.Done():
+			return
 		}
-		return
+		if !f.cut {
+			return
+		}
+		// The fetch waited for ended with its own caller's deadline; this
+		// caller still has time to fetch.
+		force = true
+		c.mu.Lock()
 	}
 	interval := c.opts.RefetchInterval
 	if c.lastErr != nil {
@@ -186,31 +222,44 @@ func (c *Cache) refresh(ctx context.Context, force bool) {
 		c.mu.Unlock()
 		return
 	}
-	ch := make(chan struct{})
-	c.inflight, c.triedAt = ch, now
+	f := &flight{done: make(chan struct{})}
+	triedBefore := c.triedAt
+	c.inflight, c.triedAt = f, now
 	c.mu.Unlock()
 
-	n, err := c.fetch(ctx)
-	elapsed := c.opts.Now().Sub(now)
+	n, err := 0, errors.New("JWKS fetch panicked")
+	defer func() {
+		elapsed := c.opts.Now().Sub(now)
+		c.mu.Lock()
+		f.cut = err != nil && ctx.Err() != nil
+		if f.cut {
+			c.triedAt = triedBefore
+		} else {
+			c.lastErr = err
+			if err == nil {
+				c.fetchedAt = now
+			}
+		}
+		c.inflight = nil
+		close(f.done)
+		c.mu.Unlock()
 
-	c.mu.Lock()
-	c.lastErr = err
-	if err == nil {
-		c.fetchedAt = now
-	}
-	c.inflight = nil
-	close(ch)
-	c.mu.Unlock()
-
-	if err != nil {
-		c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
-			slog.String("jwks_url", c.url), slog.String("error", err.Error()),
-			slog.Int64("duration_ms", elapsed.Milliseconds()))
-		return
-	}
-	c.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
-		slog.String("jwks_url", c.url), slog.Int("keys", n),
-		slog.Int64("duration_ms", elapsed.Milliseconds()))
+		switch {
+		case f.cut:
+			c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS fetch cut short by the invocation's deadline",
+				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
+				slog.Int64("duration_ms", elapsed.Milliseconds()))
+		case err != nil:
+			c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
+				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
+				slog.Int64("duration_ms", elapsed.Milliseconds()))
+		default:
+			c.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
+				slog.String("jwks_url", c.url), slog.Int("keys", n),
+				slog.Int64("duration_ms", elapsed.Milliseconds()))
+		}
+	}()
+	n, err = c.fetch(ctx)
 }
 
 // fetch replaces the set with the JWKS's usable keys and returns their count.
@@ -266,6 +315,13 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	return len(keys), nil
 }
 
+// The RSA key sizes accepted: none weaker than Cognito's 2048 bits, none so
+// large that each signature check becomes expensive.
+const (
+	minKeyBits = 2048
+	maxKeyBits = 8192
+)
+
 // usable turns one JWK of the set into a key keyfunc can use, or says why it
 // is not one: only RSA signing keys of 2048 bits or more, for RS256 where the
 // key names its algorithm, with a kid. x5u and x5c are ignored, never fetched.
@@ -289,8 +345,8 @@ func usable(m jwkset.JWKMarshal) (jwkset.JWK, error) {
 	if !ok {
 		return jwkset.JWK{}, fmt.Errorf("key %q: not an RSA public key", m.KID)
 	}
-	if pub.N.BitLen() < 2048 {
-		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want 2048 or more", m.KID, pub.N.BitLen())
+	if bits := pub.N.BitLen(); bits < minKeyBits || bits > maxKeyBits {
+		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want %d to %d", m.KID, bits, minKeyBits, maxKeyBits)
 	}
 	return jwk, nil
 }

@@ -331,6 +331,7 @@ func TestBadJWKSDocuments(t *testing.T) {
 		{name: "too large", body: doc(jwk(t, 2048, map[string]any{"pad": strings.Repeat("x", jwks.MaxSize)}))},
 		{name: "empty set", body: `{"keys":[]}`},
 		{name: "1024-bit key", body: doc(jwk(t, 1024, nil))},
+		{name: "8200-bit modulus", body: doc(jwk(t, 2048, map[string]any{"n": base64.RawURLEncoding.EncodeToString(append([]byte{0xff}, make([]byte, 1024)...))}))},
 		{name: "encryption key", body: doc(jwk(t, 2048, map[string]any{"use": "enc"}))},
 		{name: "RS512 key", body: doc(jwk(t, 2048, map[string]any{"alg": "RS512"}))},
 		{name: "EC key type", body: doc(jwk(t, 2048, map[string]any{"kty": "EC"}))},
@@ -370,5 +371,142 @@ func TestBadDocumentKeepsGoodSet(t *testing.T) {
 	c.Add(jwks.DefaultRefreshInterval)
 	if _, err := cache.KeyRead(context.Background(), k); err != nil {
 		t.Fatalf("KeyRead() after an unparsable refresh = %v, want the cached key", err)
+	}
+}
+
+type panicOnce struct {
+	panicked atomic.Bool
+	next     http.RoundTripper
+}
+
+func (p *panicOnce) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !p.panicked.Swap(true) {
+		panic("transport bug")
+	}
+	return p.next.RoundTrip(r)
+}
+
+func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, func(o *jwks.Options) {
+		o.Client = &http.Client{Transport: &panicOnce{next: http.DefaultTransport}}
+	})
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("KeyRead() did not pass the transport's panic on")
+			}
+		}()
+		cache.KeyRead(context.Background(), kid(s.pool))
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := cache.KeyRead(ctx, kid(s.pool))
+	if !errors.Is(err, cognito.ErrKeysUnavailable) || ctx.Err() != nil {
+		t.Fatalf("KeyRead() right after the panic = %v (ctx %v), want a prompt %v", err, ctx.Err(), cognito.ErrKeysUnavailable)
+	}
+	c.Add(jwks.DefaultRetryInterval)
+	if _, err := cache.KeyRead(ctx, kid(s.pool)); err != nil {
+		t.Fatalf("KeyRead() a retry interval after the panic = %v, want the key", err)
+	}
+}
+
+func TestFetchCutByCallersDeadlineIsNoOutage(t *testing.T) {
+	s := newServer(t)
+	s.delay.Store(int64(time.Second))
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := cache.KeyRead(ctx, kid(s.pool)); !errors.Is(err, cognito.ErrKeysUnavailable) {
+		t.Fatalf("KeyRead() past its deadline = %v, want %v", err, cognito.ErrKeysUnavailable)
+	}
+	// The JWKS was never down: the next caller fetches at once, with no
+	// retry interval to wait out.
+	s.delay.Store(0)
+	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
+		t.Fatalf("KeyRead() after a fetch cut by another caller's deadline = %v, want the key", err)
+	}
+	if got := s.hits.Load(); got != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", got)
+	}
+}
+
+func TestWaitersOfACutFetch(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	if err := cache.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := s.pool.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Add(jwks.DefaultRefetchInterval)
+	s.delay.Store(int64(400 * time.Millisecond))
+
+	// The first reader of the rotated kid starts the fetch and has 100 ms;
+	// one waiter has 50 ms, another all the time it needs.
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, 3)
+	start := func(name string, timeout time.Duration, delay time.Duration) {
+		go func() {
+			time.Sleep(delay)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			_, err := cache.KeyRead(ctx, rotated)
+			results <- result{name, err}
+		}()
+	}
+	start("fetcher", 100*time.Millisecond, 0)
+	start("short waiter", 50*time.Millisecond, 20*time.Millisecond)
+	start("patient waiter", 10*time.Second, 20*time.Millisecond)
+	for range 3 {
+		r := <-results
+		switch r.name {
+		case "patient waiter":
+			if r.err != nil {
+				t.Errorf("%s: KeyRead(rotated kid) = %v, want the key", r.name, r.err)
+			}
+		default:
+			// Out of time is an outage (503, retry), never an unknown key (401).
+			if !errors.Is(r.err, cognito.ErrKeysUnavailable) {
+				t.Errorf("%s: KeyRead(rotated kid) = %v, want %v", r.name, r.err, cognito.ErrKeysUnavailable)
+			}
+		}
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	s := newServer(t)
+	redirect := httptest.NewServer(http.RedirectHandler(s.url, http.StatusFound))
+	t.Cleanup(redirect.Close)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache, err := jwks.New(jwks.Options{URL: redirect.URL, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); !errors.Is(err, cognito.ErrKeysUnavailable) {
+		t.Errorf("KeyRead() through a redirect = %v, want %v", err, cognito.ErrKeysUnavailable)
+	}
+	if got := s.hits.Load(); got != 0 {
+		t.Errorf("the redirect was followed: %d requests reached the JWKS", got)
+	}
+}
+
+func TestKeyReadAllRefuses(t *testing.T) {
+	s := newServer(t)
+	cache := newCache(t, s, &clock{now: time.Unix(1_800_000_000, 0)}, nil)
+	if err := cache.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := cache.KeyReadAll(context.Background()); err == nil {
+		t.Errorf("KeyReadAll() = %d keys, want an error: keys are read by kid only", len(keys))
 	}
 }
