@@ -354,18 +354,7 @@ func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
 // templates give it.
 func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
 	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []dbtypes.AttributeDefinition{
-			{AttributeName: aws.String(notes.AttrUserID), AttributeType: dbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: dbtypes.ScalarAttributeTypeS},
-		},
-		KeySchema: []dbtypes.KeySchemaElement{
-			{AttributeName: aws.String(notes.AttrUserID), KeyType: dbtypes.KeyTypeHash},
-			{AttributeName: aws.String(notes.AttrNoteID), KeyType: dbtypes.KeyTypeRange},
-		},
-		BillingMode: dbtypes.BillingModePayPerRequest,
-	})
+	_, err := client.CreateTable(tb.Context(), notes.CreateTableInput(name))
 	if err != nil {
 		tb.Fatalf("CreateTable(%s) error = %v", name, err)
 	}

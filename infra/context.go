@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 )
 
 // Context keys read by the app, from cdk.json's context or -c key=value.
@@ -33,8 +34,6 @@ const (
 	ctxThrottleBurst      = "throttleBurst"
 	ctxCloudWatchRole     = "apiGatewayCloudWatchRole"
 )
-
-var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 
 // propsFromContext reads the stack's props from the CDK context, through
 // get, which returns nil for a key that is not set. Values from cdk.json
@@ -149,7 +148,7 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	default:
 		bad(ctxAuthorizerType, t, "TOKEN or REQUEST")
 	}
-	if !headerName.MatchString(p.TokenHeader) {
+	if !authorizer.IsHeaderName(p.TokenHeader) {
 		bad(ctxTokenHeader, p.TokenHeader, "an HTTP header name")
 	}
 	// API Gateway caches authorizer results for at most an hour.

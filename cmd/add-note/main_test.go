@@ -88,18 +88,7 @@ func TestRunWithMoto(t *testing.T) {
 	endpoint := motoserver.Start(t)
 	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
 	const table = "notes-e2e"
-	_, err := client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(notes.AttrUserID), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(notes.AttrUserID), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(notes.AttrNoteID), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	_, err := client.CreateTable(t.Context(), notes.CreateTableInput(table))
 	if err != nil {
 		t.Fatalf("CreateTable() error = %v", err)
 	}

@@ -46,7 +46,7 @@ var Settings = []lambdainit.Setting{
 	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
 	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
 	{Name: EnvLeeway, Default: "5s", Doc: "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
-	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline."},
+	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
 	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
 	{Name: EnvPolicyResource, Default: "stage", Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
 	{Name: EnvLogLevel, Default: "info", Doc: "`debug`, `info`, `warn` or `error`."},
@@ -81,6 +81,10 @@ var (
 	// headerPattern is RFC 9110's token, the characters of a field name.
 	headerPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 )
+
+// IsHeaderName reports whether s can name an HTTP header (RFC 9110's token,
+// at most 128 characters), as TOKEN_HEADER must.
+func IsHeaderName(s string) bool { return headerPattern.MatchString(s) }
 
 // LoadConfig reads and validates the configuration. Each problem is reported
 // with the variable's name and what it expects, all of them at once.
@@ -135,14 +139,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad(EnvJWKSURL, "%v", err)
 		}
 		cfg.JWKSURL = v
-	} else if len(errs) == 0 || cfg.UserPoolID != "" {
-		if u, err := cognito.JWKSURL(cfg.UserPoolID); err == nil {
-			cfg.JWKSURL = u
-		}
+	} else if u, err := cognito.JWKSURL(cfg.UserPoolID); err == nil {
+		cfg.JWKSURL = u // an invalid pool id is reported above
 	}
 
 	if v := get(EnvTokenHeader); v != "" {
-		if !headerPattern.MatchString(v) {
+		if !IsHeaderName(v) {
 			bad(EnvTokenHeader, "%q is not an HTTP header name", v)
 		}
 		cfg.TokenHeader = v

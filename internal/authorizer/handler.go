@@ -189,7 +189,7 @@ func policy(effect, resource string) events.APIGatewayCustomAuthorizerPolicy {
 // Context flattens a token's claims into what API Gateway accepts in an
 // authorizer context: strings, numbers and booleans. Arrays, such as
 // cognito:groups, become their elements joined with commas; objects become
-// JSON text. The user's name is also given under identity.KeyUsername and the
+// JSON text, as are arrays of anything but strings. The user's name is also given under identity.KeyUsername and the
 // app client under identity.KeyClientID, whichever the kind of token.
 func Context(c *cognito.Claims) map[string]any {
 	claims := c.Map()
@@ -200,16 +200,7 @@ func Context(c *cognito.Claims) map[string]any {
 			ctx[k] = v
 		case nil:
 		case []any:
-			parts := make([]string, 0, len(v))
-			for _, e := range v {
-				if s, ok := e.(string); ok {
-					parts = append(parts, s)
-					continue
-				}
-				b, _ := json.Marshal(e)
-				parts = append(parts, string(b))
-			}
-			ctx[k] = strings.Join(parts, ",")
+			ctx[k] = joinStrings(v)
 		default:
 			b, _ := json.Marshal(v)
 			ctx[k] = string(b)
@@ -218,6 +209,22 @@ func Context(c *cognito.Claims) map[string]any {
 	ctx[identity.KeyUsername] = c.Username()
 	ctx[identity.KeyClientID] = c.ClientID()
 	return ctx
+}
+
+// joinStrings joins an array of strings with commas, as API Gateway users
+// expect cognito:groups. An array holding anything else is kept whole as
+// JSON text (Cognito's identities claim is an array of objects).
+func joinStrings(v []any) string {
+	parts := make([]string, 0, len(v))
+	for _, e := range v {
+		s, ok := e.(string)
+		if !ok {
+			b, _ := json.Marshal(v)
+			return string(b)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
 }
 
 func (h *Handler) logDecision(ctx context.Context, d decision, elapsed time.Duration) {

@@ -239,7 +239,7 @@ func TestContextFlattensNestedClaims(t *testing.T) {
 	want := map[string]any{
 		"custom:tier": "gold",
 		"address":     `{"formatted":"1 Main St"}`,
-		"identities":  `{"providerName":"Google"}`,
+		"identities":  `[{"providerName":"Google"}]`,
 	}
 	for k, w := range want {
 		if got := resp.Context[k]; got != w {

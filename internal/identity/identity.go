@@ -26,7 +26,10 @@ const (
 	// KeyEmail is the user's email address, present in ID tokens whose pool
 	// shares it.
 	KeyEmail = "email"
-	// KeyGroups is the user's Cognito groups, joined with commas.
+	// KeyGroups is the user's Cognito groups, joined with commas. Cognito
+	// allows commas in group names; a pool that uses them cannot have its
+	// groups told apart here (the authorizer's own REQUIRED_GROUPS check
+	// reads the token, not this list).
 	KeyGroups = "cognito:groups"
 	// KeyTokenUse is "id" or "access".
 	KeyTokenUse = "token_use"

@@ -22,18 +22,7 @@ import (
 // give the notes table.
 func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
 	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(notes.AttrUserID), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(notes.AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(notes.AttrUserID), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(notes.AttrNoteID), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	_, err := client.CreateTable(tb.Context(), notes.CreateTableInput(name))
 	if err != nil {
 		tb.Fatalf("creating table %s: %v", name, err)
 	}
