@@ -36,8 +36,8 @@ demo: ## Build the real authorizer and run the sample events against a local use
 	$(GO) run ./cmd/demo $(ARGS)
 
 .PHONY: devtoken
-devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (sam local invoke, curl).
-	$(GO) run ./cmd/devtoken
+devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (ARGS=-h for its flags).
+	$(GO) run ./cmd/devtoken $(ARGS)
 
 # ---- Tests ----
 
