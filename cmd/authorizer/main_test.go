@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,16 +71,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// jwksServer serves pool's JWKS on 127.0.0.1, or 503 while down is set.
-func jwksServer(t testing.TB, pool *localpool.Pool, down *atomic.Bool) string {
+// jwksServer serves pool's JWKS on 127.0.0.1.
+func jwksServer(t testing.TB, pool *localpool.Pool) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.Load() {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		pool.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewServer(pool)
 	t.Cleanup(srv.Close)
 	return srv.URL + pool.JWKSPath()
 }
@@ -137,7 +129,7 @@ func TestBinaryAnswersEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwksURL := jwksServer(t, pool, new(atomic.Bool))
+	jwksURL := jwksServer(t, pool)
 	fn, _ := start(t, map[string]string{
 		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
 		authorizer.EnvJWKSURL: jwksURL, authorizer.EnvRequiredGroups: "staff",
@@ -218,11 +210,10 @@ func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := new(atomic.Bool)
-	down.Store(true)
+	pool.SetDown(true)
 	fn, out := start(t, map[string]string{
 		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
-		authorizer.EnvJWKSURL: jwksServer(t, pool, down), authorizer.EnvJWKSTimeout: "500ms",
+		authorizer.EnvJWKSURL: jwksServer(t, pool), authorizer.EnvJWKSTimeout: "500ms",
 	})
 	id, err := pool.IDToken(alice, time.Now())
 	if err != nil {
@@ -233,7 +224,7 @@ func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
 	if res.Error == nil || res.Error.Message == "Unauthorized" {
 		t.Fatalf("answer during outage = %s %v, want an error other than Unauthorized", res.Payload, res.Error)
 	}
-	down.Store(false)
+	pool.SetDown(false)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		res = invoke(t, fn, ev)

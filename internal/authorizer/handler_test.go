@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,7 +39,6 @@ type fixture struct {
 	pool    *localpool.Pool
 	handler *authorizer.Handler
 	logs    *bytes.Buffer
-	down    *atomic.Bool
 }
 
 func newFixture(t testing.TB, env map[string]string) *fixture {
@@ -59,14 +56,7 @@ func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixtur
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := new(atomic.Bool)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.Load() {
-			http.Error(w, "down", http.StatusInternalServerError)
-			return
-		}
-		pool.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewServer(pool)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{
 		authorizer.EnvUserPoolID: poolID,
@@ -84,7 +74,7 @@ func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixtur
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{pool: pool, handler: authorizer.New(cfg, v, newLogger(w)), down: down}
+	return &fixture{pool: pool, handler: authorizer.New(cfg, v, newLogger(w))}
 }
 
 func (f *fixture) idToken(t testing.TB) string {
@@ -384,7 +374,7 @@ func TestDenyWhenGroupOrScopeMissing(t *testing.T) {
 
 func TestJWKSOutageIsNotUnauthorized(t *testing.T) {
 	f := newFixture(t, nil)
-	f.down.Store(true)
+	f.pool.SetDown(true)
 	resp, err := invoke(f, tokenEvent(f.idToken(t)))
 	if !errors.Is(err, authorizer.ErrUnavailable) || err.Error() == "Unauthorized" {
 		t.Fatalf("Handle() with the JWKS down = %+v, %v, want %v", resp, err, authorizer.ErrUnavailable)

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -58,6 +59,7 @@ type Pool struct {
 
 	mu   sync.Mutex
 	keys []key // the last one signs
+	down atomic.Bool
 }
 
 // New returns a pool with one fresh 2048-bit signing key.
@@ -137,8 +139,16 @@ func (p *Pool) JWKS() []byte {
 	return b
 }
 
+// SetDown makes the JWKS answer 503 Service Unavailable while down is true,
+// as in an outage.
+func (p *Pool) SetDown(down bool) { p.down.Store(down) }
+
 // ServeHTTP serves the JWKS at /{ID}/.well-known/jwks.json, as Cognito does.
 func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.down.Load() {
+		http.Error(w, "JWKS unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	if r.URL.Path != p.JWKSPath() {
 		http.NotFound(w, r)
 		return

@@ -63,6 +63,10 @@ func TestServeAndSign(t *testing.T) {
 	if resp, err := http.Get(url + "x"); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET other path = %v, %v; want 404", resp, err)
 	}
+	pool.SetDown(true)
+	if resp, err := http.Get(url); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET while down = %v, %v; want 503", resp, err)
+	}
 }
 
 func TestRotateAndRemove(t *testing.T) {
