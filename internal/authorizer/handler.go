@@ -187,10 +187,11 @@ func policy(effect, resource string) events.APIGatewayCustomAuthorizerPolicy {
 }
 
 // Context flattens a token's claims into what API Gateway accepts in an
-// authorizer context: strings, numbers and booleans. Arrays, such as
-// cognito:groups, become their elements joined with commas; objects become
-// JSON text, as are arrays of anything but strings. The user's name is also given under identity.KeyUsername and the
-// app client under identity.KeyClientID, whichever the kind of token.
+// authorizer context: strings, numbers and booleans. Arrays of strings, such
+// as cognito:groups, become their elements joined with commas; objects and
+// other arrays become JSON text. The user's name is also given under
+// identity.KeyUsername and the app client under identity.KeyClientID,
+// whichever the kind of token.
 func Context(c *cognito.Claims) map[string]any {
 	claims := c.Map()
 	ctx := make(map[string]any, len(claims)+2)

@@ -132,13 +132,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return c, nil
 }
 
-// classify turns jwt's error into one of the package's. A token can break
-// several rules at once; the one named is the first in this order.
+// classify turns jwt's error into one of the package's. The errors of our
+// key function (and of the KeySource behind it) already are; jwt's own are
+// named by the first that fits in this order.
 func classify(t *jwt.Token, err error) error {
-	for _, ours := range []error{ErrKeysUnavailable, ErrMalformed, ErrHeader, ErrMissingKeyID, ErrUnknownKey,
-		ErrWrongIssuer, ErrWrongClient, ErrWrongTokenUse, ErrInvalidClaims} {
+	for _, ours := range []error{ErrKeysUnavailable, ErrHeader, ErrMissingKeyID, ErrUnknownKey} {
 		if errors.Is(err, ours) {
-			return fmt.Errorf("%w: %w", ours, err)
+			return err
 		}
 	}
 	var alg string

@@ -71,7 +71,6 @@ type Options struct {
 type Cache struct {
 	*jwkset.MemoryJWKSet
 
-	url    string
 	client *http.Client
 	opts   Options
 	log    *slog.Logger
@@ -126,7 +125,6 @@ func New(opts Options) (*Cache, error) {
 	}
 	return &Cache{
 		MemoryJWKSet: jwkset.NewMemoryStorage(),
-		url:          opts.URL,
 		client:       client,
 		opts:         opts,
 		log:          log,
@@ -247,15 +245,15 @@ func (c *Cache) refresh(ctx context.Context, force bool) {
 		switch {
 		case f.cut:
 			c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS fetch cut short by the invocation's deadline",
-				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
+				slog.String("jwks_url", c.opts.URL), slog.String("error", err.Error()),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		case err != nil:
 			c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
-				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
+				slog.String("jwks_url", c.opts.URL), slog.String("error", err.Error()),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		default:
 			c.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
-				slog.String("jwks_url", c.url), slog.Int("keys", n),
+				slog.String("jwks_url", c.opts.URL), slog.Int("keys", n),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		}
 	}()
@@ -268,7 +266,7 @@ func (c *Cache) refresh(ctx context.Context, force bool) {
 func (c *Cache) fetch(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.opts.URL, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -279,18 +277,18 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: status %d", c.url, resp.StatusCode)
+		return 0, fmt.Errorf("GET %s: status %d", c.opts.URL, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
 	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", c.url, err)
+		return 0, fmt.Errorf("GET %s: %w", c.opts.URL, err)
 	}
 	if len(body) > MaxSize {
-		return 0, fmt.Errorf("GET %s: JWKS larger than %d bytes", c.url, MaxSize)
+		return 0, fmt.Errorf("GET %s: JWKS larger than %d bytes", c.opts.URL, MaxSize)
 	}
 	var set jwkset.JWKSMarshal
 	if err := json.Unmarshal(body, &set); err != nil {
-		return 0, fmt.Errorf("GET %s: JWKS is not JSON: %w", c.url, err)
+		return 0, fmt.Errorf("GET %s: JWKS is not JSON: %w", c.opts.URL, err)
 	}
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
 	var skipped []error
@@ -307,10 +305,10 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	}
 	if len(skipped) > 0 {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS keys skipped",
-			slog.String("jwks_url", c.url), slog.String("error", errors.Join(skipped...).Error()))
+			slog.String("jwks_url", c.opts.URL), slog.String("error", errors.Join(skipped...).Error()))
 	}
 	if len(keys) == 0 {
-		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.url, cognito.Algorithm)
+		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.opts.URL, cognito.Algorithm)
 	}
 	return len(keys), nil
 }
