@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -482,16 +481,7 @@ func TestNotesStackRequestAuthorizer(t *testing.T) {
 // defaults, and how context values are read.
 func TestPropsFromContext(t *testing.T) {
 	testenv.LookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
-	raw, err := os.ReadFile("cdk.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cdkJSON struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
-		t.Fatal(err)
-	}
+	cdkContext := readCDKContext(t)
 
 	// summary flattens the props for comparison; jsii values are not
 	// comparable with cmp.
@@ -544,7 +534,7 @@ func TestPropsFromContext(t *testing.T) {
 		want    summary
 	}{
 		{"empty", nil, defaults},
-		{"cdk.json", cdkJSON.Context, defaults},
+		{"cdk.json", cdkContext, defaults},
 		{"-c flags", map[string]any{
 			ctxAuthorizerType:     "request",
 			ctxTokenHeader:        "token",

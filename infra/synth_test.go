@@ -39,14 +39,10 @@ type cfnResource struct {
 	DeletionPolicy string
 }
 
-// synth synthesizes a NotesStack with props into a temporary directory,
-// with cdk.json's context (the feature flags that cdk synth uses) and
-// function code directories holding a dummy bootstrap. It skips the test
-// when Node.js, which the CDK runs on, is missing.
-func synth(t *testing.T, props NotesStackProps) *synthesized {
+// readCDKContext returns cdk.json's context: the defaults and the feature
+// flags that cdk synth uses.
+func readCDKContext(t *testing.T) map[string]any {
 	t.Helper()
-	testenv.LookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
-
 	raw, err := os.ReadFile("cdk.json")
 	if err != nil {
 		t.Fatal(err)
@@ -57,12 +53,24 @@ func synth(t *testing.T, props NotesStackProps) *synthesized {
 	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
 		t.Fatalf("cdk.json: %v", err)
 	}
+	return cdkJSON.Context
+}
+
+// synth synthesizes a NotesStack with props into a temporary directory,
+// with cdk.json's context (the feature flags that cdk synth uses) and
+// function code directories holding a dummy bootstrap. It skips the test
+// when Node.js, which the CDK runs on, is missing.
+func synth(t *testing.T, props NotesStackProps) *synthesized {
+	t.Helper()
+	testenv.LookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+
+	cdkContext := readCDKContext(t)
 
 	props.AuthorizerCodeDir = dummyCode(t)
 	props.AddNoteCodeDir = dummyCode(t)
 	outdir := t.TempDir()
 	app := awscdk.NewApp(&awscdk.AppProps{
-		Context: &cdkJSON.Context,
+		Context: &cdkContext,
 		Outdir:  jsii.String(outdir),
 	})
 	stack := NewNotesStack(app, StackName, &props)
@@ -73,7 +81,7 @@ func synth(t *testing.T, props NotesStackProps) *synthesized {
 		template: assertions.Template_FromStack(stack, nil),
 		file:     filepath.Join(outdir, StackName+".template.json"),
 	}
-	raw, err = os.ReadFile(s.file)
+	raw, err := os.ReadFile(s.file)
 	if err != nil {
 		t.Fatal(err)
 	}
