@@ -1,0 +1,273 @@
+package settings
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Environment variables the authorizer reads. Deploy templates use these
+// names; nothing else spells them.
+const (
+	EnvUserPoolID          = "COGNITO_USER_POOL_ID"
+	EnvClientIDs           = "COGNITO_CLIENT_IDS"
+	EnvTokenUse            = "COGNITO_TOKEN_USE"
+	EnvJWKSURL             = "COGNITO_JWKS_URL"
+	EnvTokenHeader         = "TOKEN_HEADER"
+	EnvRequiredScopes      = "REQUIRED_SCOPES"
+	EnvRequiredGroups      = "REQUIRED_GROUPS"
+	EnvLeeway              = "JWT_LEEWAY"
+	EnvJWKSTimeout         = "JWKS_TIMEOUT"
+	EnvJWKSRefreshInterval = "JWKS_REFRESH_INTERVAL"
+	EnvPolicyResource      = "POLICY_RESOURCE"
+)
+
+// Defaults of the authorizer's settings.
+const (
+	DefaultTokenHeader         = "Authorization"
+	DefaultLeeway              = 5 * time.Second
+	DefaultJWKSTimeout         = 3 * time.Second
+	DefaultJWKSRefreshInterval = time.Hour
+	DefaultPolicyResource      = PolicyStage
+)
+
+// The token uses a Cognito user pool issues to a signed-in user.
+const (
+	TokenUseID     = "id"
+	TokenUseAccess = "access"
+)
+
+// PolicyResource says what an Allow policy covers.
+type PolicyResource string
+
+// The resources an Allow policy can cover.
+const (
+	PolicyStage  PolicyResource = "stage"
+	PolicyMethod PolicyResource = "method"
+)
+
+// AuthorizerSettings lists every variable the authorizer reads, in the order
+// the README documents them.
+var AuthorizerSettings = []Setting{
+	{Name: EnvUserPoolID, Required: true, Doc: "The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
+	{Name: EnvClientIDs, Required: true, Doc: "Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},
+	{Name: EnvTokenUse, Default: "id,access", Doc: "Which tokens are accepted: `id`, `access` or `id,access`."},
+	{Name: EnvJWKSURL, Default: "the pool's JWKS", Doc: "Where the JWKS is fetched from (https; http only for loopback or `host.docker.internal`), for local emulators and tests. The issuers accepted stay the pool's own."},
+	{Name: EnvTokenHeader, Default: DefaultTokenHeader, Doc: "REQUEST events: the header holding the token, looked up case-insensitively."},
+	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
+	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
+	{Name: EnvLeeway, Default: "5s", Doc: "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
+	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
+	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
+	{Name: EnvPolicyResource, Default: string(DefaultPolicyResource), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
+	logLevelSetting,
+}
+
+// Authorizer is the authorizer's validated configuration.
+type Authorizer struct {
+	UserPoolID          string
+	ClientIDs           []string
+	TokenUses           []string // TokenUseID and/or TokenUseAccess
+	JWKSURL             string
+	TokenHeader         string
+	RequiredScopes      []string
+	RequiredGroups      []string
+	Leeway              time.Duration
+	JWKSTimeout         time.Duration
+	JWKSRefreshInterval time.Duration
+	PolicyResource      PolicyResource
+	LogLevel            slog.Level
+}
+
+// duration is a setting holding a Go duration within bounds.
+type duration struct {
+	name     string
+	def      time.Duration
+	min, max time.Duration
+}
+
+var (
+	leewaySetting              = duration{EnvLeeway, DefaultLeeway, 0, 5 * time.Minute}
+	jwksTimeoutSetting         = duration{EnvJWKSTimeout, DefaultJWKSTimeout, 100 * time.Millisecond, 9 * time.Second}
+	jwksRefreshIntervalSetting = duration{EnvJWKSRefreshInterval, DefaultJWKSRefreshInterval, time.Minute, 24 * time.Hour}
+)
+
+func (d duration) load(p *problems, v string) time.Duration {
+	if v == "" {
+		return d.def
+	}
+	parsed, err := time.ParseDuration(v)
+	if err != nil || parsed < d.min || parsed > d.max {
+		p.add(d.name, "%q is not a duration from %v to %v (e.g. %v)", v, d.min, d.max, d.def)
+		return d.def
+	}
+	return parsed
+}
+
+var (
+	// userPoolIDPattern is a region, an underscore and the pool's own part.
+	// Cognito's own ids have 9 characters after the region; local emulators
+	// such as moto use longer ones. Both form valid issuer URLs; anything
+	// else would not.
+	userPoolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9]{1,2})_([0-9A-Za-z]{1,40})$`)
+	clientIDPattern   = regexp.MustCompile(`^[\w+]{1,128}$`)
+	// headerPattern is RFC 9110's token, the characters of a field name.
+	headerPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+)
+
+// UserPoolRegion checks a user pool id and returns its region.
+func UserPoolRegion(id string) (string, error) {
+	m := userPoolIDPattern.FindStringSubmatch(id)
+	if m == nil {
+		return "", fmt.Errorf("%q is not a user pool id: want <region>_<id>, e.g. eu-west-1_AbC123xyz", id)
+	}
+	return m[1], nil
+}
+
+// IsHeaderName reports whether s can name an HTTP header (RFC 9110's token,
+// at most 128 characters), as TOKEN_HEADER must.
+func IsHeaderName(s string) bool { return headerPattern.MatchString(s) }
+
+// LoadAuthorizer reads and validates the authorizer's configuration. Each
+// problem is reported with the variable's name and what it expects, all of
+// them at once.
+func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
+	var p problems
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+
+	cfg := Authorizer{UserPoolID: get(EnvUserPoolID), TokenHeader: DefaultTokenHeader}
+	var region string
+	if cfg.UserPoolID == "" {
+		p.add(EnvUserPoolID, "required: the user pool id, e.g. eu-west-1_AbC123xyz")
+	} else if r, err := UserPoolRegion(cfg.UserPoolID); err != nil {
+		p.add(EnvUserPoolID, "%v", err)
+	} else {
+		region = r
+	}
+
+	if v := get(EnvClientIDs); v == "" {
+		p.add(EnvClientIDs, "required: comma-separated app client ids")
+	} else {
+		for _, id := range strings.Split(v, ",") {
+			id = strings.TrimSpace(id)
+			if !clientIDPattern.MatchString(id) {
+				p.add(EnvClientIDs, "%q is not an app client id (1 to 128 letters, digits, _ or +)", id)
+				continue
+			}
+			cfg.ClientIDs = appendUnique(cfg.ClientIDs, id)
+		}
+	}
+
+	if v := get(EnvTokenUse); v == "" {
+		cfg.TokenUses = []string{TokenUseID, TokenUseAccess}
+	} else {
+		for _, u := range strings.Split(v, ",") {
+			switch u = strings.TrimSpace(u); u {
+			case TokenUseID, TokenUseAccess:
+				cfg.TokenUses = appendUnique(cfg.TokenUses, u)
+			default:
+				p.add(EnvTokenUse, "%q is not a token use: want id, access or id,access", u)
+			}
+		}
+	}
+
+	if v := get(EnvJWKSURL); v != "" {
+		if err := checkJWKSURL(v); err != nil {
+			p.add(EnvJWKSURL, "%v", err)
+		}
+		cfg.JWKSURL = v
+	} else if region != "" {
+		cfg.JWKSURL = "https://cognito-idp." + region + ".amazonaws.com/" + cfg.UserPoolID + "/.well-known/jwks.json"
+	}
+
+	if v := get(EnvTokenHeader); v != "" {
+		if !IsHeaderName(v) {
+			p.add(EnvTokenHeader, "%q is not an HTTP header name", v)
+		}
+		cfg.TokenHeader = v
+	}
+
+	cfg.RequiredScopes = fields(get(EnvRequiredScopes), " ,")
+	for _, s := range cfg.RequiredScopes {
+		if len(s) > 256 {
+			p.add(EnvRequiredScopes, "scope %.20q... is longer than 256 bytes", s)
+		}
+	}
+	cfg.RequiredGroups = fields(get(EnvRequiredGroups), ",")
+	for _, g := range cfg.RequiredGroups {
+		if len(g) > 128 {
+			p.add(EnvRequiredGroups, "group %.20q... is longer than 128 bytes", g)
+		}
+	}
+
+	cfg.Leeway = leewaySetting.load(&p, get(EnvLeeway))
+	cfg.JWKSTimeout = jwksTimeoutSetting.load(&p, get(EnvJWKSTimeout))
+	cfg.JWKSRefreshInterval = jwksRefreshIntervalSetting.load(&p, get(EnvJWKSRefreshInterval))
+
+	switch v := PolicyResource(strings.ToLower(get(EnvPolicyResource))); v {
+	case "":
+		cfg.PolicyResource = DefaultPolicyResource
+	case PolicyStage, PolicyMethod:
+		cfg.PolicyResource = v
+	default:
+		p.add(EnvPolicyResource, "%q is not a policy resource: want stage or method", v)
+	}
+
+	level, err := ParseLogLevel(getenv(EnvLogLevel))
+	if err != nil {
+		p = append(p, err)
+	}
+	cfg.LogLevel = level
+
+	if err := p.err(); err != nil {
+		return Authorizer{}, err
+	}
+	return cfg, nil
+}
+
+// checkJWKSURL accepts https anywhere and plain http only where no network
+// sits between the function and the key server: loopback, and the Docker
+// host that sam local invoke reaches as host.docker.internal.
+func checkJWKSURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", v)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" || host == "host.docker.internal" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("%q: plain http is allowed only for loopback or host.docker.internal; use https", v)
+	default:
+		return fmt.Errorf("%q is not an absolute http(s) URL", v)
+	}
+}
+
+func fields(s, seps string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = appendUnique(out, f)
+		}
+	}
+	return out
+}
+
+func appendUnique[T comparable](list []T, v T) []T {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}

@@ -1,0 +1,207 @@
+package settings_test
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+)
+
+const (
+	poolID   = "eu-west-1_AbC123xyz"
+	clientID = "client1"
+)
+
+// env returns a getenv that reads kv.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadAuthorizerDefaults(t *testing.T) {
+	cfg, err := settings.LoadAuthorizer(env(map[string]string{
+		settings.EnvUserPoolID: poolID,
+		settings.EnvClientIDs:  " a1 , b2,a1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"ClientIDs", strings.Join(cfg.ClientIDs, ","), "a1,b2"},
+		{"TokenUses", len(cfg.TokenUses), 2},
+		{"JWKSURL", cfg.JWKSURL, "https://cognito-idp.eu-west-1.amazonaws.com/" + poolID + "/.well-known/jwks.json"},
+		{"TokenHeader", cfg.TokenHeader, "Authorization"},
+		{"Leeway", cfg.Leeway, 5 * time.Second},
+		{"JWKSTimeout", cfg.JWKSTimeout, 3 * time.Second},
+		{"JWKSRefreshInterval", cfg.JWKSRefreshInterval, time.Hour},
+		{"PolicyResource", cfg.PolicyResource, settings.PolicyStage},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadAuthorizerValues(t *testing.T) {
+	cfg, err := settings.LoadAuthorizer(env(map[string]string{
+		settings.EnvUserPoolID:          poolID,
+		settings.EnvClientIDs:           clientID,
+		settings.EnvTokenUse:            "access",
+		settings.EnvJWKSURL:             "http://127.0.0.1:9999/pool/.well-known/jwks.json",
+		settings.EnvTokenHeader:         "token",
+		settings.EnvRequiredScopes:      "notes/write, openid",
+		settings.EnvRequiredGroups:      "admins",
+		settings.EnvLeeway:              "0s",
+		settings.EnvJWKSTimeout:         "500ms",
+		settings.EnvJWKSRefreshInterval: "10m",
+		settings.EnvPolicyResource:      "METHOD",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TokenUses) != 1 || cfg.TokenUses[0] != settings.TokenUseAccess || cfg.TokenHeader != "token" ||
+		strings.Join(cfg.RequiredScopes, " ") != "notes/write openid" || cfg.RequiredGroups[0] != "admins" ||
+		cfg.Leeway != 0 || cfg.JWKSTimeout != 500*time.Millisecond || cfg.JWKSRefreshInterval != 10*time.Minute ||
+		cfg.PolicyResource != settings.PolicyMethod {
+		t.Errorf("LoadConfig() = %+v", cfg)
+	}
+}
+
+func TestLoadAuthorizerErrorsNameTheVariable(t *testing.T) {
+	base := map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}
+	tests := []struct {
+		name, value string
+	}{
+		{settings.EnvUserPoolID, ""},
+		{settings.EnvUserPoolID, "AbC123xyz"},
+		{settings.EnvUserPoolID, "eu-west-1_abc/../../evil"},
+		{settings.EnvClientIDs, ""},
+		{settings.EnvClientIDs, "a,,b"},
+		{settings.EnvClientIDs, "client id"},
+		{settings.EnvTokenUse, "refresh"},
+		{settings.EnvTokenUse, "id,"},
+		{settings.EnvJWKSURL, "ftp://example.com/jwks.json"},
+		{settings.EnvJWKSURL, "http://example.com/jwks.json"},
+		{settings.EnvJWKSURL, "/relative"},
+		{settings.EnvJWKSURL, "https://user:pass@example.com/jwks.json"},
+		{settings.EnvTokenHeader, "Bad Header"},
+		{settings.EnvLeeway, "5"},
+		{settings.EnvLeeway, "-1s"},
+		{settings.EnvLeeway, "1h"},
+		{settings.EnvJWKSTimeout, "10s"},
+		{settings.EnvJWKSTimeout, "1ms"},
+		{settings.EnvJWKSRefreshInterval, "1s"},
+		{settings.EnvPolicyResource, "everything"},
+		{settings.EnvRequiredGroups, strings.Repeat("g", 200)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			vars := map[string]string{}
+			for k, v := range base {
+				vars[k] = v
+			}
+			vars[tt.name] = tt.value
+			_, err := settings.LoadAuthorizer(env(vars))
+			if err == nil {
+				t.Fatalf("LoadConfig(%s=%q) = nil error", tt.name, tt.value)
+			}
+			if !strings.HasPrefix(err.Error(), tt.name+": ") {
+				t.Errorf("LoadConfig(%s=%q) = %q, want it to start with the variable's name", tt.name, tt.value, err)
+			}
+		})
+	}
+}
+
+func TestLoadAuthorizerReportsEveryProblem(t *testing.T) {
+	_, err := settings.LoadAuthorizer(env(map[string]string{settings.EnvLeeway: "soon"}))
+	if err == nil {
+		t.Fatal("LoadConfig(empty) = nil error")
+	}
+	for _, name := range []string{settings.EnvUserPoolID, settings.EnvClientIDs, settings.EnvLeeway} {
+		if !strings.Contains(err.Error(), name+": ") {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+// TestREADMEDocumentsEverySetting keeps the README's configuration table in
+// step with Settings.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(line, "| `"), "` |"); ok && strings.HasPrefix(line, "| `") {
+			rows[name] = line
+		}
+	}
+	for _, s := range settings.AuthorizerSettings {
+		row, ok := rows[s.Name]
+		if !ok {
+			t.Errorf("README.md has no configuration row for %s", s.Name)
+			continue
+		}
+		if s.Default != "" && !strings.Contains(row, s.Default) {
+			t.Errorf("README.md's row for %s does not give its default %q: %s", s.Name, s.Default, row)
+		}
+	}
+}
+
+func TestParseLogLevel(t *testing.T) {
+	tests := []struct {
+		value string
+		want  slog.Level
+	}{
+		{"", slog.LevelInfo}, {"info", slog.LevelInfo}, {"DEBUG", slog.LevelDebug}, {"trace", slog.LevelDebug},
+		{"warn", slog.LevelWarn}, {"WARNING", slog.LevelWarn}, {"error", slog.LevelError}, {"FATAL", slog.LevelError},
+	}
+	for _, tt := range tests {
+		if got, err := settings.ParseLogLevel(tt.value); err != nil || got != tt.want {
+			t.Errorf("ParseLogLevel(%q) = %v, %v, want %v", tt.value, got, err, tt.want)
+		}
+	}
+	if _, err := settings.ParseLogLevel("verbose"); err == nil || !strings.HasPrefix(err.Error(), settings.EnvLogLevel+": ") {
+		t.Errorf("ParseLogLevel(verbose) error = %v, want one naming %s", err, settings.EnvLogLevel)
+	}
+}
+
+// TestDocumentedDefaults keeps each documented default equal to the typed
+// default the loader uses.
+func TestDocumentedDefaults(t *testing.T) {
+	cfg, err := settings.LoadAuthorizer(env(map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]string{}
+	for _, s := range settings.AuthorizerSettings {
+		documented[s.Name] = s.Default
+	}
+	durations := map[string]time.Duration{
+		settings.EnvLeeway:              cfg.Leeway,
+		settings.EnvJWKSTimeout:         cfg.JWKSTimeout,
+		settings.EnvJWKSRefreshInterval: cfg.JWKSRefreshInterval,
+	}
+	for name, got := range durations {
+		d, err := time.ParseDuration(documented[name])
+		if err != nil || d != got {
+			t.Errorf("%s: documented default %q, loaded %v", name, documented[name], got)
+		}
+	}
+	if documented[settings.EnvTokenHeader] != cfg.TokenHeader {
+		t.Errorf("%s: documented default %q, loaded %q", settings.EnvTokenHeader, documented[settings.EnvTokenHeader], cfg.TokenHeader)
+	}
+	if documented[settings.EnvPolicyResource] != string(cfg.PolicyResource) {
+		t.Errorf("%s: documented default %q, loaded %q", settings.EnvPolicyResource, documented[settings.EnvPolicyResource], cfg.PolicyResource)
+	}
+	if got := strings.Join(cfg.TokenUses, ","); documented[settings.EnvTokenUse] != got {
+		t.Errorf("%s: documented default %q, loaded %q", settings.EnvTokenUse, documented[settings.EnvTokenUse], got)
+	}
+}
