@@ -23,11 +23,11 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // invokeTimeout bounds one invocation of a function, and the wait for its
@@ -94,18 +94,18 @@ func TestCognitoJourney(t *testing.T) {
 	bins := binaries()
 	authorizerBin, addNoteBin := bins[0], bins[1]
 	env := map[string]string{
-		authorizer.EnvUserPoolID: poolID,
-		authorizer.EnvClientIDs:  clientID,
-		authorizer.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
+		settings.EnvUserPoolID: poolID,
+		settings.EnvClientIDs:  clientID,
+		settings.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
 	}
 	authz := startFunction(t, authorizerBin, env)
 	idOnlyEnv := maps.Clone(env)
-	idOnlyEnv[authorizer.EnvTokenUse] = "id"
+	idOnlyEnv[settings.EnvTokenUse] = "id"
 	idOnly := startFunction(t, authorizerBin, idOnlyEnv)
 	addNote := startFunction(t, addNoteBin, map[string]string{
-		notes.EnvTable:            table,
-		notes.EnvEndpointDynamoDB: endpoint,
-		"AWS_REGION":              motoserver.Region,
+		settings.EnvNotesTable:       table,
+		settings.EnvEndpointDynamoDB: endpoint,
+		"AWS_REGION":                 motoserver.Region,
 		// Dummies: moto_server takes any credentials. The function sees no
 		// other AWS setting: StartFunction passes only what it is given.
 		"AWS_ACCESS_KEY_ID":     "testing",
@@ -292,7 +292,7 @@ func createClient(tb testing.TB, client *idp.Client, poolID, name string) string
 		},
 		// Cognito puts every readable attribute in ID tokens when a client
 		// names none; moto puts only the ones named.
-		ReadAttributes: []string{"email"},
+		ReadAttributes: []string{"email", "email_verified"},
 	})
 	if err != nil {
 		tb.Fatalf("CreateUserPoolClient(%s, %s) error = %v", poolID, name, err)
@@ -316,6 +316,14 @@ func signUp(tb testing.TB, client *idp.Client, poolID, clientID string, u user) 
 	}
 	if _, err := client.AdminConfirmSignUp(ctx, &idp.AdminConfirmSignUpInput{UserPoolId: &poolID, Username: &u.Username}); err != nil {
 		tb.Fatalf("AdminConfirmSignUp(%s) error = %v", u.Username, err)
+	}
+	// The user confirms their address (the authorizer passes only a
+	// verified email downstream).
+	if _, err := client.AdminUpdateUserAttributes(ctx, &idp.AdminUpdateUserAttributesInput{
+		UserPoolId: &poolID, Username: &u.Username,
+		UserAttributes: []idptypes.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}},
+	}); err != nil {
+		tb.Fatalf("AdminUpdateUserAttributes(%s, email_verified) error = %v", u.Username, err)
 	}
 	out, err := client.AdminGetUser(ctx, &idp.AdminGetUserInput{UserPoolId: &poolID, Username: &u.Username})
 	if err != nil {

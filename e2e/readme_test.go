@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,9 +11,10 @@ import (
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
 )
 
 // readmeBlock returns the first ```sh block after the heading in README.md.
@@ -83,20 +83,13 @@ func TestREADMEUserAndTokens(t *testing.T) {
 	}
 	idToken, accessToken := lines[len(lines)-2], lines[len(lines)-1]
 
-	cfg, err := authorizer.LoadConfig(func(k string) string {
+	v := authorizertest.NewVerifier(t, func(k string) string {
 		return map[string]string{
-			authorizer.EnvUserPoolID: poolID,
-			authorizer.EnvClientIDs:  clientID,
-			authorizer.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
+			settings.EnvUserPoolID: poolID,
+			settings.EnvClientIDs:  clientID,
+			settings.EnvJWKSURL:    endpoint + "/" + poolID + "/.well-known/jwks.json",
 		}[k]
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _, err := authorizer.NewVerifier(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for name, tok := range map[string]string{"ID_TOKEN": idToken, "ACCESS_TOKEN": accessToken} {
 		claims, err := v.Verify(context.Background(), tok)
 		if err != nil {

@@ -1,7 +1,7 @@
 // Command add-note is the sample endpoint behind the authorizer: a Lambda
 // function for API Gateway's REST proxy integration that answers
 // POST /add-note by storing a note for the signed-in user in DynamoDB. See
-// package notes for what it answers and notes.Settings for its environment.
+// package notes for what it answers and settings.NotesSettings for its environment.
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 func main() {
@@ -36,8 +37,7 @@ func main() {
 // AWS_ENDPOINT_URL ...) from the process environment, not through getenv;
 // only the region is also taken from getenv, so that tests can set it.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*notes.Handler, error) {
-	cfg, cfgErr := notes.LoadConfig(getenv)
-	logger, logErr := lambdainit.Logger(stdout, getenv)
+	cfg, cfgErr := settings.LoadNotes(getenv)
 
 	var opts []func(*config.LoadOptions) error
 	if region := getenv("AWS_REGION"); region != "" {
@@ -50,9 +50,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*no
 		awsErr = errors.New("AWS_REGION: required: the region of the notes table (Lambda sets it)")
 	}
 
-	if err := errors.Join(cfgErr, logErr, awsErr); err != nil {
+	if err := errors.Join(cfgErr, awsErr); err != nil {
 		return nil, err
 	}
+	logger := lambdainit.Logger(stdout, cfg.LogLevel)
 	store := notes.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	return notes.NewHandler(store, logger), nil
 }

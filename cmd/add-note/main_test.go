@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // env returns a getenv that reads m.
@@ -97,8 +98,8 @@ func TestRunWithMoto(t *testing.T) {
 	t.Setenv("AWS_REGION", motoserver.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv(notes.EnvEndpointDynamoDB, endpoint)
-	t.Setenv(notes.EnvTable, table)
+	t.Setenv(settings.EnvEndpointDynamoDB, endpoint)
+	t.Setenv(settings.EnvNotesTable, table)
 	var stdout bytes.Buffer
 	h, err := run(t.Context(), os.Getenv, &stdout)
 	if err != nil {

@@ -1,11 +1,13 @@
 // Command authorizer is the Lambda custom authorizer: it verifies the Cognito
 // token of each API Gateway TOKEN or REQUEST event and answers with an IAM
 // policy. Build it as bootstrap for the provided.al2023 runtime (make build).
+//
+// This is where the pieces are wired: settings, the JWKS cache, the Cognito
+// pool as an issuer of the verifier, and the handler.
 package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -13,7 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
 func main() {
@@ -30,15 +36,26 @@ func main() {
 // now does not stop the function: the first invocations answer with an
 // outage error and fetch again.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*authorizer.Handler, error) {
-	log, logErr := lambdainit.Logger(stdout, getenv)
-	cfg, cfgErr := authorizer.LoadConfig(getenv)
-	if err := errors.Join(logErr, cfgErr); err != nil {
+	cfg, err := settings.LoadAuthorizer(getenv)
+	if err != nil {
 		return nil, err
 	}
+	log := lambdainit.Logger(stdout, cfg.LogLevel)
 	// aws-lambda-go reports returned errors through the log package: make
 	// those lines JSON too.
 	slog.SetDefault(log)
-	verifier, cache, err := authorizer.NewVerifier(cfg, log)
+
+	cache, err := jwks.New(jwks.Options{
+		URL:             cfg.JWKSURL,
+		Keys:            jwks.KeyPolicy{Algorithm: verify.Algorithm},
+		Timeout:         cfg.JWKSTimeout,
+		RefreshInterval: cfg.JWKSRefreshInterval,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := cognito.NewVerifier(cognito.PoolFrom(cfg), cache, cfg.Leeway, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -51,5 +68,5 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		slog.Any("required_scopes", cfg.RequiredScopes),
 		slog.Any("required_groups", cfg.RequiredGroups),
 		slog.String("policy_resource", string(cfg.PolicyResource)))
-	return authorizer.New(cfg, verifier, log), nil
+	return authorizer.New(authorizer.ConfigFrom(cfg), verifier, log), nil
 }

@@ -15,9 +15,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 const (
@@ -33,9 +33,9 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 		env  map[string]string
 		want []string
 	}{
-		{"nothing set", nil, []string{authorizer.EnvUserPoolID + ": required", authorizer.EnvClientIDs + ": required"}},
-		{"bad pool id", map[string]string{authorizer.EnvUserPoolID: "pool", authorizer.EnvClientIDs: clientID}, []string{authorizer.EnvUserPoolID + `: "pool" is not a user pool id`}},
-		{"bad log level", map[string]string{authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID, authorizer.EnvLogLevel: "loud"}, []string{authorizer.EnvLogLevel + `: "loud" is not a log level`}},
+		{"nothing set", nil, []string{settings.EnvUserPoolID + ": required", settings.EnvClientIDs + ": required"}},
+		{"bad pool id", map[string]string{settings.EnvUserPoolID: "pool", settings.EnvClientIDs: clientID}, []string{settings.EnvUserPoolID + `: "pool" is not a user pool id`}},
+		{"bad log level", map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID, settings.EnvLogLevel: "loud"}, []string{settings.EnvLogLevel + `: "loud" is not a log level`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,8 +131,8 @@ func TestBinaryAnswersEvents(t *testing.T) {
 	}
 	jwksURL := jwksServer(t, pool)
 	fn, _ := start(t, map[string]string{
-		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
-		authorizer.EnvJWKSURL: jwksURL, authorizer.EnvRequiredGroups: "staff",
+		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
+		settings.EnvJWKSURL: jwksURL, settings.EnvRequiredGroups: "staff",
 	})
 	id, err := pool.IDToken(alice, time.Now())
 	if err != nil {
@@ -187,15 +187,15 @@ func TestBinaryAnswersEvents(t *testing.T) {
 }
 
 func TestBinaryStopsOnBadConfiguration(t *testing.T) {
-	fn, out := start(t, map[string]string{authorizer.EnvClientIDs: clientID})
+	fn, out := start(t, map[string]string{settings.EnvClientIDs: clientID})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := fn.Invoke(ctx, eventFile(t, "token.json", "x"))
 	if !errors.Is(err, runtimeapi.ErrInitFailed) {
 		t.Fatalf("Invoke() = %v, want %v", err, runtimeapi.ErrInitFailed)
 	}
-	if !strings.Contains(err.Error(), authorizer.EnvUserPoolID+": required") {
-		t.Errorf("Invoke() = %q, want it to name %s", err, authorizer.EnvUserPoolID)
+	if !strings.Contains(err.Error(), settings.EnvUserPoolID+": required") {
+		t.Errorf("Invoke() = %q, want it to name %s", err, settings.EnvUserPoolID)
 	}
 	if err := fn.Wait(ctx); err == nil || ctx.Err() != nil {
 		t.Errorf("Wait() = %v, want the process to have exited", err)
@@ -212,8 +212,8 @@ func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
 	}
 	pool.SetDown(true)
 	fn, out := start(t, map[string]string{
-		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
-		authorizer.EnvJWKSURL: jwksServer(t, pool), authorizer.EnvJWKSTimeout: "500ms",
+		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
+		settings.EnvJWKSURL: jwksServer(t, pool), settings.EnvJWKSTimeout: "500ms",
 	})
 	id, err := pool.IDToken(alice, time.Now())
 	if err != nil {

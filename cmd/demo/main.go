@@ -29,11 +29,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // The demo's user pool, app client and the group its API requires.
@@ -103,10 +103,10 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	}
 	logs := &runtimeapi.Output{}
 	fn, err := runtimeapi.StartFunction(ctx, binary, []string{
-		authorizer.EnvUserPoolID + "=" + poolID,
-		authorizer.EnvClientIDs + "=" + clientID,
-		authorizer.EnvJWKSURL + "=" + jwksURL,
-		authorizer.EnvRequiredGroups + "=" + requiredGroup,
+		settings.EnvUserPoolID + "=" + poolID,
+		settings.EnvClientIDs + "=" + clientID,
+		settings.EnvJWKSURL + "=" + jwksURL,
+		settings.EnvRequiredGroups + "=" + requiredGroup,
 		"AWS_REGION=eu-west-1",
 	}, logs)
 	if err != nil {
@@ -116,7 +116,7 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 
 	fmt.Fprintf(w, "Running it through a local Lambda Runtime API, against the local user pool %s\n", poolID)
 	fmt.Fprintf(w, "(JWKS at %s), with %s=%s and %s=%s.\n\n", jwksURL,
-		authorizer.EnvClientIDs, clientID, authorizer.EnvRequiredGroups, requiredGroup)
+		settings.EnvClientIDs, clientID, settings.EnvRequiredGroups, requiredGroup)
 
 	cases, err := makeCases(pool)
 	if err != nil {
@@ -204,9 +204,9 @@ func makeCases(pool *localpool.Pool) ([]demoCase, error) {
 		{"user not in group " + requiredGroup, "token.json", sign(pool, pool.IDClaims(bob, now)), "Deny 403", "missing_group"},
 		{"expired token", "token.json", sign(pool, pool.IDClaims(alice, now.Add(-2*time.Hour))), "Unauthorized 401", "expired"},
 		{"tampered token (groups)", "token.json", parts[0] + "." + b64(forged) + "." + parts[2], "Unauthorized 401", "bad_signature"},
-		{"token from another pool", "token.json", sign(other, other.IDClaims(alice, now)), "Unauthorized 401", "unknown_key"},
+		{"token from another pool", "token.json", sign(other, other.IDClaims(alice, now)), "Unauthorized 401", "wrong_issuer"},
 		{"token for another app client", "token.json", sign(pool, otherClient), "Unauthorized 401", "wrong_client"},
-		{"alg none", "token.json", noneToken, "Unauthorized 401", "algorithm"},
+		{"alg none", "token.json", noneToken, "Unauthorized 401", "malformed"},
 		{"missing token", "token.json", "", "Unauthorized 401", "no_token"},
 	}
 	return cases, firstErr

@@ -23,9 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 func main() {
@@ -95,9 +94,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "# Local user pool %s, app client %s; JWKS at %s\n", o.pool, o.client, jwksURL)
 	fmt.Fprintf(stdout, "# The tokens are valid for %v, while this runs.\n", localpool.TokenLifetime)
-	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvUserPoolID, o.pool)
-	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvClientIDs, o.client)
-	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvJWKSURL, jwksURL)
+	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvUserPoolID, o.pool)
+	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvClientIDs, o.client)
+	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvJWKSURL, jwksURL)
 	fmt.Fprintf(stdout, "export ID_TOKEN=%s\n", id)
 	fmt.Fprintf(stdout, "export ACCESS_TOKEN=%s\n", access)
 
@@ -141,12 +140,12 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 	}
 	env := map[string]map[string]string{
 		"AuthorizerFunction": {
-			authorizer.EnvUserPoolID: o.pool,
-			authorizer.EnvClientIDs:  o.client,
-			authorizer.EnvJWKSURL:    jwksURL,
+			settings.EnvUserPoolID: o.pool,
+			settings.EnvClientIDs:  o.client,
+			settings.EnvJWKSURL:    jwksURL,
 		},
 		"AddNoteFunction": {
-			notes.EnvTable: "notes",
+			settings.EnvNotesTable: "notes",
 		},
 	}
 	b, err := json.MarshalIndent(env, "", "  ")

@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
 )
 
 // TestTokensVerifyWhileServing runs devtoken as a user would and checks that
@@ -42,14 +42,7 @@ func TestTokensVerifyWhileServing(t *testing.T) {
 			vars[k] = v
 		}
 	}
-	cfg, err := authorizer.LoadConfig(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatalf("the printed settings do not configure the authorizer: %v", err)
-	}
-	v, _, err := authorizer.NewVerifier(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := authorizertest.NewVerifier(t, func(k string) string { return vars[k] })
 	for _, name := range []string{"ID_TOKEN", "ACCESS_TOKEN"} {
 		claims, err := v.Verify(context.Background(), vars[name])
 		if err != nil {
@@ -76,7 +69,7 @@ func TestTokensVerifyWhileServing(t *testing.T) {
 	if err := json.Unmarshal(b, &env); err != nil {
 		t.Fatal(err)
 	}
-	if got := env["AuthorizerFunction"][authorizer.EnvJWKSURL]; !strings.HasPrefix(got, "http://host.docker.internal:") {
+	if got := env["AuthorizerFunction"][settings.EnvJWKSURL]; !strings.HasPrefix(got, "http://host.docker.internal:") {
 		t.Errorf("env.json JWKS URL = %q, want host.docker.internal", got)
 	}
 

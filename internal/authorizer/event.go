@@ -1,130 +1,67 @@
 package authorizer
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
-	"strings"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/aws/aws-lambda-go/events"
 )
 
-// maxMethodARN bounds the methodArn parsed. API Gateway's paths are at most
-// a few hundred bytes.
-const maxMethodARN = 2048
+// MaxEventSize bounds the event decoded, in bytes. A REQUEST event carries
+// the request's headers and query string, which API Gateway caps well below
+// this.
+const MaxEventSize = 256 << 10
 
-// errBadScheme is a header with a scheme other than Bearer.
-var errBadScheme = fmt.Errorf("%w: authorization scheme is not Bearer", cognito.ErrMalformed)
+// Event types API Gateway sends a REST API's Lambda authorizer.
+const (
+	TokenEvent   = "TOKEN"
+	RequestEvent = "REQUEST"
+)
 
-// extractToken returns the token of a TOKEN event's authorizationToken or of
-// a REQUEST event's header. Either holds "Bearer <jwt>" (scheme in any case)
-// or the bare JWT.
-func extractToken(ev event, header string) (string, error) {
-	var value string
+// request is what the handler needs of an event, whatever its shape: an
+// adapter per event shape fills it in.
+type request struct {
+	// eventType is the event's type, cut to 16 bytes for the log.
+	eventType string
+	methodARN string
+	// token is the bearer token, or tokenErr says why there is none.
+	token    string
+	tokenErr error
+}
+
+// event is both shapes of a REST API's authorizer event: TOKEN events carry
+// authorizationToken, REQUEST events the request's headers.
+type event struct {
+	events.APIGatewayCustomAuthorizerRequestTypeRequest
+	AuthorizationToken string `json:"authorizationToken"`
+}
+
+// decodeEvent reads a REST API authorizer event, TOKEN or REQUEST, taking a
+// REQUEST event's token from header.
+func decodeEvent(raw json.RawMessage, header string) (request, error) {
+	if len(raw) > MaxEventSize {
+		return request{}, fmt.Errorf("event of %d bytes, the limit is %d", len(raw), MaxEventSize)
+	}
+	var ev event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return request{}, fmt.Errorf("decoding event: %w", err)
+	}
+	r := request{eventType: ev.Type, methodARN: ev.MethodArn}
+	if len(r.eventType) > 16 {
+		r.eventType = r.eventType[:16]
+	}
 	switch ev.Type {
 	case TokenEvent:
-		value = ev.AuthorizationToken
+		r.token, r.tokenErr = bearer(ev.AuthorizationToken)
 	case RequestEvent:
-		v, err := headerValue(ev, header)
+		v, err := headerValue(ev.Headers, ev.MultiValueHeaders, header)
 		if err != nil {
-			return "", err
+			r.tokenErr = err
+		} else {
+			r.token, r.tokenErr = bearer(v)
 		}
-		value = v
 	default:
-		return "", fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", cognito.ErrNoToken, ev.Type)
+		r.tokenErr = fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", errNoToken, ev.Type)
 	}
-	return bearer(value)
-}
-
-// headerValue finds header case-insensitively in headers and
-// multiValueHeaders. Several different values are refused: which one API
-// Gateway would use is not something to guess.
-func headerValue(ev event, header string) (string, error) {
-	var found []string
-	for k, v := range ev.Headers {
-		if strings.EqualFold(k, header) {
-			found = append(found, v)
-		}
-	}
-	for k, vs := range ev.MultiValueHeaders {
-		if strings.EqualFold(k, header) {
-			found = append(found, vs...)
-		}
-	}
-	if len(found) == 0 {
-		return "", fmt.Errorf("%w: no %s header", cognito.ErrNoToken, header)
-	}
-	for _, v := range found[1:] {
-		if v != found[0] {
-			return "", fmt.Errorf("%w: %d different %s headers", cognito.ErrMalformed, len(found), header)
-		}
-	}
-	return found[0], nil
-}
-
-// bearer strips an optional Bearer scheme (RFC 6750) from an Authorization
-// value.
-func bearer(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", cognito.ErrNoToken
-	}
-	scheme, rest, found := strings.Cut(v, " ")
-	if !found {
-		if strings.EqualFold(v, "Bearer") {
-			return "", cognito.ErrNoToken
-		}
-		return v, nil
-	}
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", errBadScheme
-	}
-	rest = strings.TrimLeft(rest, " ")
-	if rest == "" {
-		return "", cognito.ErrNoToken
-	}
-	if strings.ContainsAny(rest, " \t") {
-		return "", fmt.Errorf("%w: space inside the token", cognito.ErrMalformed)
-	}
-	return rest, nil
-}
-
-// errBadMethodARN is a methodArn that is not an execute-api ARN.
-var errBadMethodARN = errors.New("methodArn is not arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<method>/<path>")
-
-// policyResource returns the Resource of the policy for methodArn: the whole
-// stage (arn:...:{apiId}/{stage}/*/*), so that the policy API Gateway caches
-// for the token also fits the other methods of the API, or the methodArn
-// itself.
-func policyResource(methodARN string, scope PolicyResource) (string, error) {
-	if len(methodARN) > maxMethodARN {
-		return "", fmt.Errorf("%w: %d bytes long", errBadMethodARN, len(methodARN))
-	}
-	parts := strings.SplitN(methodARN, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "execute-api" ||
-		parts[3] == "" || !isAccount(parts[4]) {
-		return "", fmt.Errorf("%w: %.200q", errBadMethodARN, methodARN)
-	}
-	path := strings.SplitN(parts[5], "/", 4)
-	if len(path) < 3 || path[0] == "" || path[1] == "" || path[2] == "" {
-		return "", fmt.Errorf("%w: %.200q", errBadMethodARN, methodARN)
-	}
-	if strings.ContainsAny(methodARN, " \t\r\n\"") {
-		return "", fmt.Errorf("%w: %.200q", errBadMethodARN, methodARN)
-	}
-	if scope == PolicyMethod {
-		return methodARN, nil
-	}
-	return strings.Join(parts[:5], ":") + ":" + path[0] + "/" + path[1] + "/*/*", nil
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+	return r, nil
 }

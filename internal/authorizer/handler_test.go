@@ -16,9 +16,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
 const (
@@ -59,22 +61,15 @@ func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixtur
 	srv := httptest.NewServer(pool)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{
-		authorizer.EnvUserPoolID: poolID,
-		authorizer.EnvClientIDs:  clientID,
-		authorizer.EnvJWKSURL:    srv.URL + pool.JWKSPath(),
+		settings.EnvUserPoolID: poolID,
+		settings.EnvClientIDs:  clientID,
+		settings.EnvJWKSURL:    srv.URL + pool.JWKSPath(),
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := authorizer.LoadConfig(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _, err := authorizer.NewVerifier(cfg, newLogger(io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{pool: pool, handler: authorizer.New(cfg, v, newLogger(w))}
+	h := authorizertest.NewHandler(t, func(k string) string { return vars[k] }, newLogger(w))
+	return &fixture{pool: pool, handler: h}
 }
 
 func (f *fixture) idToken(t testing.TB) string {
@@ -273,7 +268,7 @@ func TestRequestEvents(t *testing.T) {
 	}
 
 	t.Run("TOKEN_HEADER=token", func(t *testing.T) {
-		f := newFixture(t, map[string]string{authorizer.EnvTokenHeader: "token"})
+		f := newFixture(t, map[string]string{settings.EnvTokenHeader: "token"})
 		resp, err := invoke(f, requestEvent(map[string]string{"Token": f.idToken(t)}, nil))
 		wantAllow(t, resp, err, stageARN)
 	})
@@ -322,7 +317,7 @@ func TestPolicyResource(t *testing.T) {
 		{"method", methodARN, methodARN},
 	}
 	for _, tt := range tests {
-		f := newFixture(t, map[string]string{authorizer.EnvPolicyResource: tt.env})
+		f := newFixture(t, map[string]string{settings.EnvPolicyResource: tt.env})
 		b, _ := json.Marshal(map[string]any{"type": "TOKEN", "authorizationToken": f.idToken(t), "methodArn": tt.arn})
 		resp, err := invoke(f, b)
 		wantAllow(t, resp, err, tt.want)
@@ -337,12 +332,12 @@ func TestDenyWhenGroupOrScopeMissing(t *testing.T) {
 		allow  bool
 		reason string
 	}{
-		{"group present", map[string]string{authorizer.EnvRequiredGroups: "admins"}, false, true, ""},
-		{"all groups present", map[string]string{authorizer.EnvRequiredGroups: "staff,admins"}, false, true, ""},
-		{"group missing", map[string]string{authorizer.EnvRequiredGroups: "admins,billing"}, false, false, "missing_group"},
-		{"scope present", map[string]string{authorizer.EnvRequiredScopes: "notes/write"}, true, true, ""},
-		{"scope missing", map[string]string{authorizer.EnvRequiredScopes: "notes/write notes/delete"}, true, false, "missing_scope"},
-		{"scope required of an id token", map[string]string{authorizer.EnvRequiredScopes: "notes/write"}, false, false, "missing_scope"},
+		{"group present", map[string]string{settings.EnvRequiredGroups: "admins"}, false, true, ""},
+		{"all groups present", map[string]string{settings.EnvRequiredGroups: "staff,admins"}, false, true, ""},
+		{"group missing", map[string]string{settings.EnvRequiredGroups: "admins,billing"}, false, false, "missing_group"},
+		{"scope present", map[string]string{settings.EnvRequiredScopes: "notes/write"}, true, true, ""},
+		{"scope missing", map[string]string{settings.EnvRequiredScopes: "notes/write notes/delete"}, true, false, "missing_scope"},
+		{"scope required of an id token", map[string]string{settings.EnvRequiredScopes: "notes/write"}, false, false, "missing_scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,17 +385,17 @@ func TestJWKSOutageIsNotUnauthorized(t *testing.T) {
 
 type panicVerifier struct{}
 
-func (panicVerifier) Verify(context.Context, string) (*cognito.Claims, error) { panic("boom") }
+func (panicVerifier) Verify(context.Context, string) (*verify.Claims, error) { panic("boom") }
 
 func TestPanicIsUnauthorized(t *testing.T) {
 	logs := new(bytes.Buffer)
-	cfg, err := authorizer.LoadConfig(func(k string) string {
-		return map[string]string{authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID}[k]
+	cfg, err := settings.LoadAuthorizer(func(k string) string {
+		return map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := authorizer.New(cfg, panicVerifier{}, newLogger(logs))
+	h := authorizer.New(authorizer.ConfigFrom(cfg), panicVerifier{}, newLogger(logs))
 	resp, err := h.Handle(context.Background(), tokenEvent("a.b.c"))
 	if !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("Handle() with a panicking verifier = %+v, %v, want Unauthorized", resp, err)
@@ -411,7 +406,7 @@ func TestPanicIsUnauthorized(t *testing.T) {
 }
 
 func TestLogsOneLinePerDecisionAndNeverTheToken(t *testing.T) {
-	f := newFixture(t, map[string]string{authorizer.EnvRequiredGroups: "admins"})
+	f := newFixture(t, map[string]string{settings.EnvRequiredGroups: "admins"})
 	id := f.idToken(t)
 	expired, err := f.pool.Sign(jwt.MapClaims(f.pool.IDClaims(alice, time.Now().Add(-2*time.Hour))))
 	if err != nil {

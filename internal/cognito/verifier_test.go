@@ -15,12 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/MicahParks/keyfunc/v3"
+	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
 const (
@@ -37,10 +38,10 @@ var (
 // Verifier reading it through a jwks.Cache and keyfunc.
 type fixture struct {
 	pool     *localpool.Pool
-	verifier *cognito.Verifier
+	verifier *verify.Verifier
 }
 
-func newFixture(t testing.TB, change func(*cognito.Config)) *fixture {
+func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	t.Helper()
 	pool, err := localpool.New(poolID, clientID)
 	if err != nil {
@@ -48,25 +49,23 @@ func newFixture(t testing.TB, change func(*cognito.Config)) *fixture {
 	}
 	srv := httptest.NewServer(pool)
 	t.Cleanup(srv.Close)
-	cache, err := jwks.New(jwks.Options{URL: srv.URL + pool.JWKSPath(), Now: func() time.Time { return now }})
+	cache, err := jwks.New(jwks.Options{
+		URL:  srv.URL + pool.JWKSPath(),
+		Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm},
+		Now:  func() time.Time { return now },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kf, err := keyfunc.New(keyfunc.Options{Storage: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := cognito.Config{
-		UserPoolID: poolID,
-		ClientIDs:  []string{"otherclient", clientID},
-		TokenUses:  []cognito.TokenUse{cognito.IDToken, cognito.AccessToken},
-		Leeway:     5 * time.Second,
-		Now:        func() time.Time { return now },
+	cfg := cognito.Pool{
+		ID:        poolID,
+		ClientIDs: []string{"otherclient", clientID},
+		TokenUses: []cognito.TokenUse{cognito.IDToken, cognito.AccessToken},
 	}
 	if change != nil {
 		change(&cfg)
 	}
-	v, err := cognito.NewVerifier(cfg, kf)
+	v, err := cognito.NewVerifier(cfg, cache, 5*time.Second, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,68 +174,68 @@ func TestVerify(t *testing.T) {
 		{name: "issued within leeway ahead", token: f.sign(t, with(id, "iat", now.Add(4*time.Second).Unix()))},
 		{name: "aud as one-element array", token: f.sign(t, with(id, "aud", []string{clientID}))},
 
-		{name: "empty", token: "", want: cognito.ErrNoToken},
-		{name: "huge", token: valid + "." + strings.Repeat("A", cognito.MaxTokenSize), want: cognito.ErrTooLarge},
-		{name: "one segment", token: "abc", want: cognito.ErrMalformed},
-		{name: "two segments", token: parts[0] + "." + parts[1], want: cognito.ErrMalformed},
-		{name: "four segments", token: valid + ".x", want: cognito.ErrMalformed},
-		{name: "bad base64 payload", token: parts[0] + ".!!!." + parts[2], want: cognito.ErrMalformed},
-		{name: "padded payload", token: parts[0] + "." + parts[1] + "==." + parts[2], want: cognito.ErrMalformed},
-		{name: "header not JSON", token: base64.RawURLEncoding.EncodeToString([]byte("{")) + "." + parts[1] + "." + parts[2], want: cognito.ErrMalformed},
-		{name: "payload array", token: parts[0] + "." + segment(t, []int{1}) + "." + parts[2], want: cognito.ErrMalformed},
-		{name: "payload null", token: parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("null")) + "." + parts[2], want: cognito.ErrBadSignature},
-		{name: "signed payload null", token: signRaw(t, signer, parts[0], "null"), want: cognito.ErrMalformed},
-		{name: "signed payload string", token: signRaw(t, signer, parts[0], `"x"`), want: cognito.ErrMalformed},
+		{name: "empty", token: "", want: verify.ErrNoToken},
+		{name: "huge", token: valid + "." + strings.Repeat("A", verify.MaxTokenSize), want: verify.ErrTooLarge},
+		{name: "one segment", token: "abc", want: verify.ErrMalformed},
+		{name: "two segments", token: parts[0] + "." + parts[1], want: verify.ErrMalformed},
+		{name: "four segments", token: valid + ".x", want: verify.ErrMalformed},
+		{name: "bad base64 payload", token: parts[0] + ".!!!." + parts[2], want: verify.ErrMalformed},
+		{name: "padded payload", token: parts[0] + "." + parts[1] + "==." + parts[2], want: verify.ErrMalformed},
+		{name: "header not JSON", token: base64.RawURLEncoding.EncodeToString([]byte("{")) + "." + parts[1] + "." + parts[2], want: verify.ErrMalformed},
+		{name: "payload array", token: parts[0] + "." + segment(t, []int{1}) + "." + parts[2], want: verify.ErrMalformed},
+		{name: "payload null", token: parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("null")) + "." + parts[2], want: verify.ErrMalformed},
+		{name: "signed payload null", token: signRaw(t, signer, parts[0], "null"), want: verify.ErrMalformed},
+		{name: "signed payload string", token: signRaw(t, signer, parts[0], `"x"`), want: verify.ErrMalformed},
 
-		{name: "alg none", token: signWith(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
-		{name: "alg None", token: segment(t, map[string]any{"alg": "None", "kid": kid}) + "." + parts[1] + ".", want: cognito.ErrAlgorithm},
-		{name: "HS256 with the public key as secret", token: signWith(t, jwt.SigningMethodHS256, pubPEM, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
-		{name: "HS256 with the DER key as secret", token: signWith(t, jwt.SigningMethodHS256, pubDER, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
-		{name: "RS512", token: signWith(t, jwt.SigningMethodRS512, signer, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
-		{name: "PS256", token: signWith(t, jwt.SigningMethodPS256, signer, map[string]any{"kid": kid}, id), want: cognito.ErrAlgorithm},
+		{name: "alg none", token: signWith(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, map[string]any{"kid": kid}, id), want: verify.ErrAlgorithm},
+		{name: "alg None", token: segment(t, map[string]any{"alg": "None", "kid": kid}) + "." + parts[1] + ".", want: verify.ErrAlgorithm},
+		{name: "HS256 with the public key as secret", token: signWith(t, jwt.SigningMethodHS256, pubPEM, map[string]any{"kid": kid}, id), want: verify.ErrAlgorithm},
+		{name: "HS256 with the DER key as secret", token: signWith(t, jwt.SigningMethodHS256, pubDER, map[string]any{"kid": kid}, id), want: verify.ErrAlgorithm},
+		{name: "RS512", token: signWith(t, jwt.SigningMethodRS512, signer, map[string]any{"kid": kid}, id), want: verify.ErrAlgorithm},
+		{name: "PS256", token: signWith(t, jwt.SigningMethodPS256, signer, map[string]any{"kid": kid}, id), want: verify.ErrAlgorithm},
 
-		{name: "no kid", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": nil}, id), want: cognito.ErrMissingKeyID},
-		{name: "kid not a string", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": 7}, id), want: cognito.ErrMissingKeyID},
-		{name: "unknown kid", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": "not-a-pool-key"}, id), want: cognito.ErrUnknownKey},
-		{name: "forged signature", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid}, id), want: cognito.ErrBadSignature},
-		{name: "tampered payload", token: parts[0] + "." + segment(t, with(id, "sub", "someone-else")) + "." + parts[2], want: cognito.ErrBadSignature},
-		{name: "tampered header", token: segment(t, map[string]any{"alg": "RS256", "kid": kid, "x": 1}) + "." + parts[1] + "." + parts[2], want: cognito.ErrBadSignature},
-		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", want: cognito.ErrBadSignature},
-		{name: "jku header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "jku": "https://evil.example/jwks.json"}, id), want: cognito.ErrHeader},
-		{name: "x5u header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5u": "https://evil.example/cert.pem"}, id), want: cognito.ErrHeader},
-		{name: "jwk header", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid, "jwk": map[string]any{"kty": "RSA"}}, id), want: cognito.ErrHeader},
-		{name: "x5c header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5c": []string{"MIIB"}}, id), want: cognito.ErrHeader},
-		{name: "crit header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "crit": []string{"exp"}}, id), want: cognito.ErrHeader},
+		{name: "no kid", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": nil}, id), want: verify.ErrMissingKeyID},
+		{name: "kid not a string", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": 7}, id), want: verify.ErrMissingKeyID},
+		{name: "unknown kid", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": "not-a-pool-key"}, id), want: verify.ErrUnknownKey},
+		{name: "forged signature", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid}, id), want: verify.ErrBadSignature},
+		{name: "tampered payload", token: parts[0] + "." + segment(t, with(id, "sub", "someone-else")) + "." + parts[2], want: verify.ErrBadSignature},
+		{name: "tampered header", token: segment(t, map[string]any{"alg": "RS256", "kid": kid, "x": 1}) + "." + parts[1] + "." + parts[2], want: verify.ErrBadSignature},
+		{name: "signature stripped", token: parts[0] + "." + parts[1] + ".", want: verify.ErrBadSignature},
+		{name: "jku header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "jku": "https://evil.example/jwks.json"}, id), want: verify.ErrHeader},
+		{name: "x5u header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5u": "https://evil.example/cert.pem"}, id), want: verify.ErrHeader},
+		{name: "jwk header", token: signWith(t, jwt.SigningMethodRS256, otherKey, map[string]any{"kid": kid, "jwk": map[string]any{"kty": "RSA"}}, id), want: verify.ErrHeader},
+		{name: "x5c header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "x5c": []string{"MIIB"}}, id), want: verify.ErrHeader},
+		{name: "crit header", token: signWith(t, jwt.SigningMethodRS256, signer, map[string]any{"kid": kid, "crit": []string{"exp"}}, id), want: verify.ErrHeader},
 
-		{name: "expired", token: f.sign(t, with(id, "exp", now.Add(-time.Minute).Unix())), want: cognito.ErrExpired},
-		{name: "no exp", token: f.sign(t, with(id, "exp", nil)), want: cognito.ErrInvalidClaims},
-		{name: "exp not a number", token: f.sign(t, with(id, "exp", "tomorrow")), want: cognito.ErrInvalidClaims},
-		{name: "not yet valid", token: f.sign(t, with(id, "nbf", now.Add(time.Hour).Unix())), want: cognito.ErrNotYetValid},
-		{name: "issued in the future", token: f.sign(t, with(id, "iat", now.Add(time.Hour).Unix())), want: cognito.ErrNotYetValid},
+		{name: "expired", token: f.sign(t, with(id, "exp", now.Add(-time.Minute).Unix())), want: verify.ErrExpired},
+		{name: "no exp", token: f.sign(t, with(id, "exp", nil)), want: verify.ErrInvalidClaims},
+		{name: "exp not a number", token: f.sign(t, with(id, "exp", "tomorrow")), want: verify.ErrInvalidClaims},
+		{name: "not yet valid", token: f.sign(t, with(id, "nbf", now.Add(time.Hour).Unix())), want: verify.ErrNotYetValid},
+		{name: "issued in the future", token: f.sign(t, with(id, "iat", now.Add(time.Hour).Unix())), want: verify.ErrNotYetValid},
 
-		{name: "another pool's token", token: otherPoolToken, want: cognito.ErrUnknownKey},
-		{name: "another pool's issuer", token: f.sign(t, with(id, "iss", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other999")), want: cognito.ErrWrongIssuer},
-		{name: "issuer with trailing slash", token: f.sign(t, with(id, "iss", f.pool.Issuer+"/")), want: cognito.ErrWrongIssuer},
-		{name: "issuer over http", token: f.sign(t, with(id, "iss", strings.Replace(f.pool.Issuer, "https", "http", 1))), want: cognito.ErrWrongIssuer},
-		{name: "issuer in another region", token: f.sign(t, with(id, "iss", "https://cognito-idp.us-east-1.amazonaws.com/"+poolID)), want: cognito.ErrWrongIssuer},
-		{name: "no issuer", token: f.sign(t, with(id, "iss", nil)), want: cognito.ErrWrongIssuer},
-		{name: "expired and wrong issuer", token: f.sign(t, with(id, "iss", "https://evil.example", "exp", now.Add(-time.Hour).Unix())), want: cognito.ErrWrongIssuer},
+		{name: "another pool's token", token: otherPoolToken, want: verify.ErrWrongIssuer},
+		{name: "another pool's issuer", token: f.sign(t, with(id, "iss", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other999")), want: verify.ErrWrongIssuer},
+		{name: "issuer with trailing slash", token: f.sign(t, with(id, "iss", f.pool.Issuer+"/")), want: verify.ErrWrongIssuer},
+		{name: "issuer over http", token: f.sign(t, with(id, "iss", strings.Replace(f.pool.Issuer, "https", "http", 1))), want: verify.ErrWrongIssuer},
+		{name: "issuer in another region", token: f.sign(t, with(id, "iss", "https://cognito-idp.us-east-1.amazonaws.com/"+poolID)), want: verify.ErrWrongIssuer},
+		{name: "no issuer", token: f.sign(t, with(id, "iss", nil)), want: verify.ErrWrongIssuer},
+		{name: "expired and wrong issuer", token: f.sign(t, with(id, "iss", "https://evil.example", "exp", now.Add(-time.Hour).Unix())), want: verify.ErrWrongIssuer},
 
-		{name: "id token for another client", token: f.sign(t, with(id, "aud", "someoneelse")), want: cognito.ErrWrongClient},
-		{name: "id token for two audiences", token: f.sign(t, with(id, "aud", []string{clientID, "someoneelse"})), want: cognito.ErrWrongClient},
-		{name: "id token without aud", token: f.sign(t, with(id, "aud", nil)), want: cognito.ErrWrongClient},
-		{name: "id token with client_id", token: f.sign(t, with(id, "client_id", clientID)), want: cognito.ErrInvalidClaims},
-		{name: "access token for another client", token: f.sign(t, with(access, "client_id", "someoneelse")), want: cognito.ErrWrongClient},
-		{name: "access token without client_id", token: f.sign(t, with(access, "client_id", nil)), want: cognito.ErrWrongClient},
-		{name: "access token with aud but no client_id", token: f.sign(t, with(access, "client_id", nil, "aud", clientID)), want: cognito.ErrWrongClient},
+		{name: "id token for another client", token: f.sign(t, with(id, "aud", "someoneelse")), want: verify.ErrWrongClient},
+		{name: "id token for two audiences", token: f.sign(t, with(id, "aud", []string{clientID, "someoneelse"})), want: verify.ErrWrongClient},
+		{name: "id token without aud", token: f.sign(t, with(id, "aud", nil)), want: verify.ErrWrongClient},
+		{name: "id token with client_id", token: f.sign(t, with(id, "client_id", clientID)), want: verify.ErrInvalidClaims},
+		{name: "access token for another client", token: f.sign(t, with(access, "client_id", "someoneelse")), want: verify.ErrWrongClient},
+		{name: "access token without client_id", token: f.sign(t, with(access, "client_id", nil)), want: verify.ErrWrongClient},
+		{name: "access token with aud but no client_id", token: f.sign(t, with(access, "client_id", nil, "aud", clientID)), want: verify.ErrWrongClient},
 
-		{name: "no token_use", token: f.sign(t, with(id, "token_use", nil)), want: cognito.ErrWrongTokenUse},
-		{name: "refresh token_use", token: f.sign(t, with(id, "token_use", "refresh")), want: cognito.ErrWrongTokenUse},
-		{name: "no sub", token: f.sign(t, with(id, "sub", nil)), want: cognito.ErrInvalidClaims},
-		{name: "empty sub", token: f.sign(t, with(id, "sub", "")), want: cognito.ErrInvalidClaims},
-		{name: "sub not a string", token: f.sign(t, with(id, "sub", 42)), want: cognito.ErrInvalidClaims},
-		{name: "groups not strings", token: f.sign(t, with(id, "cognito:groups", []any{"a", 1})), want: cognito.ErrInvalidClaims},
-		{name: "scope not a string", token: f.sign(t, with(access, "scope", []string{"a"})), want: cognito.ErrInvalidClaims},
+		{name: "no token_use", token: f.sign(t, with(id, "token_use", nil)), want: verify.ErrWrongTokenUse},
+		{name: "refresh token_use", token: f.sign(t, with(id, "token_use", "refresh")), want: verify.ErrWrongTokenUse},
+		{name: "no sub", token: f.sign(t, with(id, "sub", nil)), want: verify.ErrInvalidClaims},
+		{name: "empty sub", token: f.sign(t, with(id, "sub", "")), want: verify.ErrInvalidClaims},
+		{name: "sub not a string", token: f.sign(t, with(id, "sub", 42)), want: verify.ErrInvalidClaims},
+		{name: "groups not strings", token: f.sign(t, with(id, "cognito:groups", []any{"a", 1})), want: verify.ErrInvalidClaims},
+		{name: "scope not a string", token: f.sign(t, with(access, "scope", []string{"a"})), want: verify.ErrInvalidClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,7 +255,7 @@ func TestVerify(t *testing.T) {
 			if claims != nil {
 				t.Errorf("Verify() returned claims with error %v", err)
 			}
-			if got, want := cognito.Reason(err), cognito.Reason(tt.want); got != want {
+			if got, want := verify.Reason(err), verify.Reason(tt.want); got != want {
 				t.Errorf("Reason(%v) = %q, want %q", err, got, want)
 			}
 		})
@@ -274,7 +273,7 @@ func TestVerifyTokenUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.uses), func(t *testing.T) {
-			f := newFixture(t, func(c *cognito.Config) { c.TokenUses = tt.uses })
+			f := newFixture(t, func(c *cognito.Pool) { c.TokenUses = tt.uses })
 			for _, c := range []struct {
 				claims jwt.MapClaims
 				ok     bool
@@ -283,8 +282,8 @@ func TestVerifyTokenUse(t *testing.T) {
 				if c.ok && err != nil {
 					t.Errorf("Verify(%s token) = %v, want no error", c.claims["token_use"], err)
 				}
-				if !c.ok && !errors.Is(err, cognito.ErrWrongTokenUse) {
-					t.Errorf("Verify(%s token) = %v, want %v", c.claims["token_use"], err, cognito.ErrWrongTokenUse)
+				if !c.ok && !errors.Is(err, verify.ErrWrongTokenUse) {
+					t.Errorf("Verify(%s token) = %v, want %v", c.claims["token_use"], err, verify.ErrWrongTokenUse)
 				}
 			}
 		})
@@ -306,14 +305,18 @@ func TestVerifyClaims(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := claims.TokenUse(); got != tc.use {
-				t.Errorf("TokenUse() = %q, want %q", got, tc.use)
+			id := claims.Identity()
+			if got := cognito.TokenUse(id.TokenUse); got != tc.use {
+				t.Errorf("TokenUse = %q, want %q", got, tc.use)
 			}
-			if got := claims.ClientID(); got != clientID {
-				t.Errorf("ClientID() = %q, want %q", got, clientID)
+			if got := id.ClientID; got != clientID {
+				t.Errorf("ClientID = %q, want %q", got, clientID)
 			}
-			if got := claims.Username(); got != alice.Username {
-				t.Errorf("Username() = %q, want %q", got, alice.Username)
+			if got := id.Username; got != alice.Username {
+				t.Errorf("Username = %q, want %q", got, alice.Username)
+			}
+			if got := id.Issuer; got != f.pool.Issuer {
+				t.Errorf("Issuer = %q, want %q", got, f.pool.Issuer)
 			}
 			if got := strings.Join(claims.Groups(), ","); got != "admins,staff" {
 				t.Errorf("Groups() = %q, want admins,staff", got)
@@ -325,72 +328,25 @@ func TestVerifyClaims(t *testing.T) {
 	}
 }
 
-func TestNewVerifierRejectsBadConfig(t *testing.T) {
-	kf, err := keyfunc.NewJWKSetJSON(json.RawMessage(`{"keys":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := cognito.Config{UserPoolID: poolID, ClientIDs: []string{clientID}, TokenUses: []cognito.TokenUse{cognito.IDToken}}
-	for name, change := range map[string]func(*cognito.Config){
-		"pool id":    func(c *cognito.Config) { c.UserPoolID = "AbC123xyz" },
-		"no clients": func(c *cognito.Config) { c.ClientIDs = nil },
-		"no uses":    func(c *cognito.Config) { c.TokenUses = nil },
-		"bad use":    func(c *cognito.Config) { c.TokenUses = []cognito.TokenUse{"refresh"} },
+func TestPoolIssuerRejectsBadConfig(t *testing.T) {
+	keys := jwkset.NewMemoryStorage()
+	good := cognito.Pool{ID: poolID, ClientIDs: []string{clientID}, TokenUses: []cognito.TokenUse{cognito.IDToken}}
+	for name, change := range map[string]func(*cognito.Pool){
+		"pool id":    func(p *cognito.Pool) { p.ID = "AbC123xyz" },
+		"no clients": func(p *cognito.Pool) { p.ClientIDs = nil },
+		"no uses":    func(p *cognito.Pool) { p.TokenUses = nil },
+		"bad use":    func(p *cognito.Pool) { p.TokenUses = []cognito.TokenUse{"refresh"} },
 	} {
-		cfg := good
-		change(&cfg)
-		if _, err := cognito.NewVerifier(cfg, kf); err == nil {
-			t.Errorf("NewVerifier(%s) = nil error, want one", name)
+		p := good
+		change(&p)
+		if _, err := p.Issuer(keys); err == nil {
+			t.Errorf("Pool.Issuer(%s) = nil error, want one", name)
 		}
 	}
-	if _, err := cognito.NewVerifier(good, kf); err != nil {
+	if _, err := good.Issuer(nil); err == nil {
+		t.Error("Pool.Issuer(nil keys) = nil error, want one")
+	}
+	if _, err := cognito.NewVerifier(good, keys, 0, nil); err != nil {
 		t.Errorf("NewVerifier(good) = %v", err)
 	}
-}
-
-func TestParseUserPoolID(t *testing.T) {
-	tests := []struct {
-		id, region string
-	}{
-		{"eu-west-1_AbC123xyz", "eu-west-1"},
-		{"us-gov-west-1_abcdefghi", "us-gov-west-1"},
-		{"ap-southeast-2_0123456789abcdef0123456789abcdef", "ap-southeast-2"}, // moto's longer ids
-		{"AbC123xyz", ""},
-		{"eu-west-1_", ""},
-		{"eu-west-1_abc/../x", ""},
-		{"EU-WEST-1_abc", ""},
-		{"eu-west-1_abc def", ""},
-		{"_abc", ""},
-	}
-	for _, tt := range tests {
-		region, err := cognito.ParseUserPoolID(tt.id)
-		if tt.region == "" {
-			if err == nil {
-				t.Errorf("ParseUserPoolID(%q) = %q, want an error", tt.id, region)
-			}
-			continue
-		}
-		if err != nil || region != tt.region {
-			t.Errorf("ParseUserPoolID(%q) = %q, %v, want %q", tt.id, region, err, tt.region)
-		}
-	}
-}
-
-func ExampleReason() {
-	for _, err := range []error{
-		fmt.Errorf("%w: exp 1700000000", cognito.ErrExpired),
-		cognito.ErrKeysUnavailable,
-		errors.New("something else"),
-	} {
-		switch {
-		case errors.Is(err, cognito.ErrKeysUnavailable):
-			fmt.Println("outage:", cognito.Reason(err))
-		default:
-			fmt.Println("unauthorized:", cognito.Reason(err))
-		}
-	}
-	// Output:
-	// unauthorized: expired
-	// outage: keys_unavailable
-	// unauthorized: error
 }

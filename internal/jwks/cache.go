@@ -1,6 +1,7 @@
-// Package jwks keeps a user pool's JSON Web Key Set in memory for keyfunc,
-// fetching it in the calling invocation rather than in a background goroutine,
-// which Lambda freezes between invocations.
+// Package jwks keeps one JSON Web Key Set in memory for keyfunc, fetching it
+// in the calling invocation rather than in a background goroutine, which
+// Lambda freezes between invocations. A Cache serves one JWKS URL; a verifier
+// of several issuers holds one Cache per URL.
 //
 // keyfunc's default storage does not fit Lambda: a one-minute HTTP timeout, a
 // first fetch that blocks start-up, a silent empty key set when that fetch
@@ -9,8 +10,7 @@
 // RefetchInterval (once per RetryInterval while the JWKS is failing), so a
 // flood of random kids costs a few fetches while a real key rotation or the
 // end of an outage is seen within seconds, and it tells an outage
-// (cognito.ErrKeysUnavailable) apart from an unknown key
-// (cognito.ErrUnknownKey).
+// (ErrUnavailable) apart from an unknown key (ErrUnknownKey).
 package jwks
 
 import (
@@ -26,8 +26,20 @@ import (
 	"time"
 
 	"github.com/MicahParks/jwkset"
+)
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+// Errors of KeyRead. A verifier tells them apart: an unknown key means the
+// token is not acceptable, unavailable keys mean it could not be checked.
+var (
+	// ErrUnavailable reports that no key set could be had: the JWKS could
+	// not be fetched, or not within the caller's deadline.
+	ErrUnavailable = errors.New("signing keys unavailable")
+	// ErrUnknownKey reports that the latest key set has no usable key of
+	// that kid.
+	ErrUnknownKey = errors.New("no such signing key")
+	// errReadOnly refuses the writes of jwkset.Storage: the set changes only
+	// by a fetch, which applies the KeyPolicy.
+	errReadOnly = errors.New("jwks: the key set is read-only; it changes only by fetching the JWKS")
 )
 
 // MaxSize is the largest JWKS document read, in bytes. Cognito's has two keys
@@ -36,16 +48,32 @@ const MaxSize = 64 << 10
 
 // Defaults of Options.
 const (
+	DefaultMinRSABits      = 2048
+	DefaultMaxRSABits      = 8192
 	DefaultTimeout         = 3 * time.Second
 	DefaultRefreshInterval = time.Hour
 	DefaultRefetchInterval = 5 * time.Second
 	DefaultRetryInterval   = time.Second
 )
 
+// KeyPolicy says which keys of a JWKS are usable: RSA signing keys of at
+// least MinRSABits (none weaker than Cognito's 2048) and at most MaxRSABits
+// (none so large that each signature check becomes expensive), for
+// Algorithm where the key names its algorithm.
+type KeyPolicy struct {
+	// Algorithm is the JWS algorithm the keys are for, e.g. RS256. A key
+	// naming another one is skipped.
+	Algorithm string
+	// MinRSABits and MaxRSABits bound the modulus; zero takes the defaults.
+	MinRSABits, MaxRSABits int
+}
+
 // Options configure a Cache. Zero durations take the defaults above.
 type Options struct {
 	// URL is where the JWKS is fetched.
 	URL string
+	// Keys says which keys of the set are usable.
+	Keys KeyPolicy
 	// Client makes the requests; nil means a client of its own.
 	Client *http.Client
 	// Timeout bounds one fetch; the caller's context bounds it too.
@@ -66,10 +94,11 @@ type Options struct {
 }
 
 // Cache is a jwkset.Storage whose KeyRead fetches the JWKS when the key is
-// not there or the set is old. Wrap it with keyfunc.New. It is safe for
+// not there or the set is old. Wrap it with keyfunc.New. Its set changes only
+// by fetching: the Storage methods that write refuse. It is safe for
 // concurrent use.
 type Cache struct {
-	*jwkset.MemoryJWKSet
+	keys *jwkset.MemoryJWKSet
 
 	client *http.Client
 	opts   Options
@@ -92,6 +121,15 @@ type flight struct {
 func New(opts Options) (*Cache, error) {
 	if opts.URL == "" {
 		return nil, errors.New("jwks: no URL")
+	}
+	if opts.Keys.Algorithm == "" {
+		return nil, errors.New("jwks: no key algorithm")
+	}
+	if opts.Keys.MinRSABits <= 0 {
+		opts.Keys.MinRSABits = DefaultMinRSABits
+	}
+	if opts.Keys.MaxRSABits <= 0 {
+		opts.Keys.MaxRSABits = DefaultMaxRSABits
 	}
 	defaults := []struct {
 		d   *time.Duration
@@ -124,11 +162,11 @@ func New(opts Options) (*Cache, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Cache{
-		MemoryJWKSet: jwkset.NewMemoryStorage(),
-		client:       client,
-		opts:         opts,
-		log:          log,
-		lastErr:      errors.New("JWKS not fetched yet"),
+		keys:    jwkset.NewMemoryStorage(),
+		client:  client,
+		opts:    opts,
+		log:     log,
+		lastErr: errors.New("JWKS not fetched yet"),
 	}, nil
 }
 
@@ -136,31 +174,30 @@ func New(opts Options) (*Cache, error) {
 // than RefreshInterval, makes it fetch the set first unless a fetch ran less
 // than RefetchInterval (RetryInterval after a failure) ago. If the refresh of
 // an old set fails, the old set is still used: the keys could not be shown to
-// be removed. The error matches cognito.ErrUnknownKey when the latest JWKS
-// has no such key, and cognito.ErrKeysUnavailable when the JWKS could not be
-// fetched.
+// be removed. The error matches ErrUnknownKey when the latest JWKS has no
+// such key, and ErrUnavailable when the JWKS could not be fetched.
 func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
-	jwk, err := c.MemoryJWKSet.KeyRead(ctx, kid)
+	jwk, err := c.keys.KeyRead(ctx, kid)
 	found := err == nil
 	if found && !c.stale() {
 		return jwk, nil
 	}
 	c.refresh(ctx, false)
-	if jwk, err = c.MemoryJWKSet.KeyRead(ctx, kid); err == nil {
+	if jwk, err = c.keys.KeyRead(ctx, kid); err == nil {
 		return jwk, nil
 	}
 	if err := ctx.Err(); err != nil {
 		// The caller ran out of time before the JWKS answered: the key
 		// may well be there.
-		return jwkset.JWK{}, fmt.Errorf("%w: %w", cognito.ErrKeysUnavailable, err)
+		return jwkset.JWK{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	c.mu.Lock()
 	lastErr := c.lastErr
 	c.mu.Unlock()
 	if lastErr != nil {
-		return jwkset.JWK{}, fmt.Errorf("%w: %w", cognito.ErrKeysUnavailable, lastErr)
+		return jwkset.JWK{}, fmt.Errorf("%w: %w", ErrUnavailable, lastErr)
 	}
-	return jwkset.JWK{}, fmt.Errorf("%w: kid %.64q not in the JWKS", cognito.ErrUnknownKey, kid)
+	return jwkset.JWK{}, fmt.Errorf("%w: kid %.64q not in the JWKS", ErrUnknownKey, kid)
 }
 
 // KeyReadAll refuses: keys are handed out by kid only, so that no caller
@@ -168,6 +205,46 @@ func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 // refresh, or tries keys a token did not name.
 func (c *Cache) KeyReadAll(context.Context) ([]jwkset.JWK, error) {
 	return nil, errors.New("jwks: keys are read by kid only")
+}
+
+// KeyDelete refuses: the set changes only by fetching.
+func (c *Cache) KeyDelete(context.Context, string) (bool, error) { return false, errReadOnly }
+
+// KeyWrite refuses: a key written by hand would skip the KeyPolicy.
+func (c *Cache) KeyWrite(context.Context, jwkset.JWK) error { return errReadOnly }
+
+// KeyReplaceAll refuses: the set changes only by fetching.
+func (c *Cache) KeyReplaceAll(context.Context, []jwkset.JWK) error { return errReadOnly }
+
+// JSON returns the cached set's public keys as a JWKS.
+func (c *Cache) JSON(ctx context.Context) (json.RawMessage, error) { return c.keys.JSONPublic(ctx) }
+
+// JSONPublic returns the cached set's public keys as a JWKS.
+func (c *Cache) JSONPublic(ctx context.Context) (json.RawMessage, error) {
+	return c.keys.JSONPublic(ctx)
+}
+
+// JSONPrivate returns the public keys too: the cache never holds private
+// material.
+func (c *Cache) JSONPrivate(ctx context.Context) (json.RawMessage, error) {
+	return c.keys.JSONPublic(ctx)
+}
+
+// JSONWithOptions returns the cached set as a JWKS with the given options.
+func (c *Cache) JSONWithOptions(ctx context.Context, m jwkset.JWKMarshalOptions, v jwkset.JWKValidateOptions) (json.RawMessage, error) {
+	m.Private = false
+	return c.keys.JSONWithOptions(ctx, m, v)
+}
+
+// Marshal returns the cached set's public keys.
+func (c *Cache) Marshal(ctx context.Context) (jwkset.JWKSMarshal, error) {
+	return c.keys.MarshalWithOptions(ctx, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
+}
+
+// MarshalWithOptions returns the cached set with the given options.
+func (c *Cache) MarshalWithOptions(ctx context.Context, m jwkset.JWKMarshalOptions, v jwkset.JWKValidateOptions) (jwkset.JWKSMarshal, error) {
+	m.Private = false
+	return c.keys.MarshalWithOptions(ctx, m, v)
 }
 
 // Refresh fetches the set now, or waits for a fetch already running, and
@@ -293,14 +370,14 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
 	var skipped []error
 	for _, m := range set.Keys {
-		jwk, err := usable(m)
+		jwk, err := usable(m, c.opts.Keys)
 		if err != nil {
 			skipped = append(skipped, err)
 			continue
 		}
 		keys = append(keys, jwk)
 	}
-	if err := c.KeyReplaceAll(ctx, keys); err != nil {
+	if err := c.keys.KeyReplaceAll(ctx, keys); err != nil {
 		return 0, err
 	}
 	if len(skipped) > 0 {
@@ -308,22 +385,15 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 			slog.String("jwks_url", c.opts.URL), slog.String("error", errors.Join(skipped...).Error()))
 	}
 	if len(keys) == 0 {
-		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.opts.URL, cognito.Algorithm)
+		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.opts.URL, c.opts.Keys.Algorithm)
 	}
 	return len(keys), nil
 }
 
-// The RSA key sizes accepted: none weaker than Cognito's 2048 bits, none so
-// large that each signature check becomes expensive.
-const (
-	minKeyBits = 2048
-	maxKeyBits = 8192
-)
-
 // usable turns one JWK of the set into a key keyfunc can use, or says why it
-// is not one: only RSA signing keys of 2048 bits or more, for RS256 where the
-// key names its algorithm, with a kid. x5u and x5c are ignored, never fetched.
-func usable(m jwkset.JWKMarshal) (jwkset.JWK, error) {
+// is not one: only RSA signing keys with a kid that p allows. x5u and x5c are
+// ignored, never fetched.
+func usable(m jwkset.JWKMarshal, p KeyPolicy) (jwkset.JWK, error) {
 	switch {
 	case m.KID == "":
 		return jwkset.JWK{}, errors.New("a key without kid")
@@ -331,8 +401,8 @@ func usable(m jwkset.JWKMarshal) (jwkset.JWK, error) {
 		return jwkset.JWK{}, fmt.Errorf("key %q: kty %q, want RSA", m.KID, m.KTY)
 	case m.USE != "" && m.USE != jwkset.UseSig:
 		return jwkset.JWK{}, fmt.Errorf("key %q: use %q, want sig", m.KID, m.USE)
-	case m.ALG != "" && m.ALG.String() != cognito.Algorithm:
-		return jwkset.JWK{}, fmt.Errorf("key %q: alg %q, want %s", m.KID, m.ALG, cognito.Algorithm)
+	case m.ALG != "" && m.ALG.String() != p.Algorithm:
+		return jwkset.JWK{}, fmt.Errorf("key %q: alg %q, want %s", m.KID, m.ALG, p.Algorithm)
 	}
 	public := jwkset.JWKMarshal{KTY: m.KTY, KID: m.KID, ALG: m.ALG, USE: m.USE, N: m.N, E: m.E}
 	jwk, err := jwkset.NewJWKFromMarshal(public, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
@@ -343,8 +413,8 @@ func usable(m jwkset.JWKMarshal) (jwkset.JWK, error) {
 	if !ok {
 		return jwkset.JWK{}, fmt.Errorf("key %q: not an RSA public key", m.KID)
 	}
-	if bits := pub.N.BitLen(); bits < minKeyBits || bits > maxKeyBits {
-		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want %d to %d", m.KID, bits, minKeyBits, maxKeyBits)
+	if bits := pub.N.BitLen(); bits < p.MinRSABits || bits > p.MaxRSABits {
+		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want %d to %d", m.KID, bits, p.MinRSABits, p.MaxRSABits)
 	}
 	return jwk, nil
 }

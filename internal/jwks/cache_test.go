@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/MicahParks/jwkset"
+
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 )
@@ -87,7 +88,7 @@ func newServer(t testing.TB) *server {
 
 func newCache(t testing.TB, s *server, c *clock, change func(*jwks.Options)) *jwks.Cache {
 	t.Helper()
-	opts := jwks.Options{URL: s.url, Now: c.Now}
+	opts := jwks.Options{URL: s.url, Keys: rs256, Now: c.Now}
 	if change != nil {
 		change(&opts)
 	}
@@ -128,14 +129,14 @@ func TestOutageAtColdStartRecovers(t *testing.T) {
 		t.Fatal("Refresh() with the JWKS down = nil, want an error")
 	}
 	_, err := cache.KeyRead(context.Background(), kid(s.pool))
-	if !errors.Is(err, cognito.ErrKeysUnavailable) {
-		t.Fatalf("KeyRead() during outage = %v, want %v", err, cognito.ErrKeysUnavailable)
+	if !errors.Is(err, jwks.ErrUnavailable) {
+		t.Fatalf("KeyRead() during outage = %v, want %v", err, jwks.ErrUnavailable)
 	}
 	s.down.Store(false)
 	// Within the retry interval nothing is fetched, and the answer is still an outage.
 	_, err = cache.KeyRead(context.Background(), kid(s.pool))
-	if !errors.Is(err, cognito.ErrKeysUnavailable) {
-		t.Fatalf("KeyRead() inside retry interval = %v, want %v", err, cognito.ErrKeysUnavailable)
+	if !errors.Is(err, jwks.ErrUnavailable) {
+		t.Fatalf("KeyRead() inside retry interval = %v, want %v", err, jwks.ErrUnavailable)
 	}
 	if got := s.hits.Load(); got != 1 {
 		t.Errorf("fetches during outage = %d, want 1", got)
@@ -162,7 +163,7 @@ func TestUnknownKidFloodIsBoundedAndRotationIsSeen(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 250; i++ {
 				_, err := cache.KeyRead(context.Background(), fmt.Sprintf("random-%d-%d", g, i))
-				if errors.Is(err, cognito.ErrUnknownKey) {
+				if errors.Is(err, jwks.ErrUnknownKey) {
 					unknown.Add(1)
 				}
 			}
@@ -235,8 +236,8 @@ func TestRemovedKeysStopBeingTrusted(t *testing.T) {
 	}
 	c.Add(time.Second)
 	_, err := cache.KeyRead(context.Background(), old)
-	if !errors.Is(err, cognito.ErrUnknownKey) {
-		t.Fatalf("KeyRead(removed kid) after refresh = %v, want %v", err, cognito.ErrUnknownKey)
+	if !errors.Is(err, jwks.ErrUnknownKey) {
+		t.Fatalf("KeyRead(removed kid) after refresh = %v, want %v", err, jwks.ErrUnknownKey)
 	}
 }
 
@@ -255,8 +256,8 @@ func TestStaleSetSurvivesFailedRefresh(t *testing.T) {
 	}
 	// An unknown kid while the JWKS is down is an outage, not the caller's fault.
 	_, err := cache.KeyRead(context.Background(), "rotated-during-outage")
-	if !errors.Is(err, cognito.ErrKeysUnavailable) {
-		t.Errorf("KeyRead(unknown kid) during outage = %v, want %v", err, cognito.ErrKeysUnavailable)
+	if !errors.Is(err, jwks.ErrUnavailable) {
+		t.Errorf("KeyRead(unknown kid) during outage = %v, want %v", err, jwks.ErrUnavailable)
 	}
 }
 
@@ -269,8 +270,8 @@ func TestSlowJWKSIsBounded(t *testing.T) {
 		cache := newCache(t, s, c, func(o *jwks.Options) { o.Timeout = 200 * time.Millisecond })
 		start := time.Now()
 		_, err := cache.KeyRead(context.Background(), kid(s.pool))
-		if !errors.Is(err, cognito.ErrKeysUnavailable) {
-			t.Errorf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+		if !errors.Is(err, jwks.ErrUnavailable) {
+			t.Errorf("KeyRead() = %v, want %v", err, jwks.ErrUnavailable)
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("KeyRead() took %v with a 200ms timeout", d)
@@ -282,8 +283,8 @@ func TestSlowJWKSIsBounded(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := cache.KeyRead(ctx, kid(s.pool))
-		if !errors.Is(err, cognito.ErrKeysUnavailable) {
-			t.Errorf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+		if !errors.Is(err, jwks.ErrUnavailable) {
+			t.Errorf("KeyRead() = %v, want %v", err, jwks.ErrUnavailable)
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("KeyRead() took %v with a 150ms deadline", d)
@@ -351,8 +352,8 @@ func TestBadJWKSDocuments(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, cognito.ErrKeysUnavailable) {
-				t.Fatalf("KeyRead() = %v, want %v", err, cognito.ErrKeysUnavailable)
+			if !errors.Is(err, jwks.ErrUnavailable) {
+				t.Fatalf("KeyRead() = %v, want %v", err, jwks.ErrUnavailable)
 			}
 		})
 	}
@@ -403,8 +404,8 @@ func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := cache.KeyRead(ctx, kid(s.pool))
-	if !errors.Is(err, cognito.ErrKeysUnavailable) || ctx.Err() != nil {
-		t.Fatalf("KeyRead() right after the panic = %v (ctx %v), want a prompt %v", err, ctx.Err(), cognito.ErrKeysUnavailable)
+	if !errors.Is(err, jwks.ErrUnavailable) || ctx.Err() != nil {
+		t.Fatalf("KeyRead() right after the panic = %v (ctx %v), want a prompt %v", err, ctx.Err(), jwks.ErrUnavailable)
 	}
 	c.Add(jwks.DefaultRetryInterval)
 	if _, err := cache.KeyRead(ctx, kid(s.pool)); err != nil {
@@ -420,8 +421,8 @@ func TestFetchCutByCallersDeadlineIsNoOutage(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := cache.KeyRead(ctx, kid(s.pool)); !errors.Is(err, cognito.ErrKeysUnavailable) {
-		t.Fatalf("KeyRead() past its deadline = %v, want %v", err, cognito.ErrKeysUnavailable)
+	if _, err := cache.KeyRead(ctx, kid(s.pool)); !errors.Is(err, jwks.ErrUnavailable) {
+		t.Fatalf("KeyRead() past its deadline = %v, want %v", err, jwks.ErrUnavailable)
 	}
 	// The JWKS was never down: the next caller fetches at once, with no
 	// retry interval to wait out.
@@ -476,8 +477,8 @@ func TestWaitersOfACutFetch(t *testing.T) {
 			}
 		default:
 			// Out of time is an outage (503, retry), never an unknown key (401).
-			if !errors.Is(r.err, cognito.ErrKeysUnavailable) {
-				t.Errorf("%s: KeyRead(rotated kid) = %v, want %v", r.name, r.err, cognito.ErrKeysUnavailable)
+			if !errors.Is(r.err, jwks.ErrUnavailable) {
+				t.Errorf("%s: KeyRead(rotated kid) = %v, want %v", r.name, r.err, jwks.ErrUnavailable)
 			}
 		}
 	}
@@ -488,12 +489,12 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	redirect := httptest.NewServer(http.RedirectHandler(s.url, http.StatusFound))
 	t.Cleanup(redirect.Close)
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
-	cache, err := jwks.New(jwks.Options{URL: redirect.URL, Now: c.Now})
+	cache, err := jwks.New(jwks.Options{URL: redirect.URL, Keys: rs256, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); !errors.Is(err, cognito.ErrKeysUnavailable) {
-		t.Errorf("KeyRead() through a redirect = %v, want %v", err, cognito.ErrKeysUnavailable)
+	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); !errors.Is(err, jwks.ErrUnavailable) {
+		t.Errorf("KeyRead() through a redirect = %v, want %v", err, jwks.ErrUnavailable)
 	}
 	if got := s.hits.Load(); got != 0 {
 		t.Errorf("the redirect was followed: %d requests reached the JWKS", got)
@@ -508,5 +509,31 @@ func TestKeyReadAllRefuses(t *testing.T) {
 	}
 	if keys, err := cache.KeyReadAll(context.Background()); err == nil {
 		t.Errorf("KeyReadAll() = %d keys, want an error: keys are read by kid only", len(keys))
+	}
+}
+
+// rs256 is the key policy of a Cognito pool.
+var rs256 = jwks.KeyPolicy{Algorithm: "RS256"}
+
+// TestWritesRefused: keys enter the cache only through a fetch, which
+// applies the key policy.
+func TestWritesRefused(t *testing.T) {
+	s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	ctx := context.Background()
+	if err := cache.KeyWrite(ctx, jwkset.JWK{}); err == nil {
+		t.Error("KeyWrite() = nil, want an error")
+	}
+	if err := cache.KeyReplaceAll(ctx, nil); err == nil {
+		t.Error("KeyReplaceAll() = nil, want an error")
+	}
+	if _, err := cache.KeyDelete(ctx, kid(s.pool)); err == nil {
+		t.Error("KeyDelete() = nil, want an error")
+	}
+	if _, err := cache.KeyRead(ctx, kid(s.pool)); err != nil {
+		t.Fatalf("KeyRead() = %v", err)
+	}
+	if _, err := jwks.New(jwks.Options{URL: s.url}); err == nil {
+		t.Error("New() without a key algorithm = nil error")
 	}
 }

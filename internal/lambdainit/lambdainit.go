@@ -1,50 +1,40 @@
 // Package lambdainit holds what every function of this project does before it
 // serves its first event: build its JSON logger and, when its configuration is
-// wrong, stop with one clear message.
+// wrong, stop with one clear message in the same JSON shape.
 package lambdainit
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 )
 
-// EnvLogLevel names the variable that sets the log level of every function.
-const EnvLogLevel = "LOG_LEVEL"
+// TimestampKey and TimestampLayout are how each log line gives its time:
+// Lambda's JSON log format reads the level from "level" and the time from
+// an RFC 3339 "timestamp" when it filters by application log level.
+const (
+	TimestampKey    = "timestamp"
+	TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
+)
 
-// Setting documents one environment variable of a function. Each function's
-// package lists its own in a Settings variable, which the README and the
-// deploy templates are checked against.
-type Setting struct {
-	Name     string
-	Required bool
-	Default  string
-	Doc      string
+// Logger returns a JSON logger writing to w at level: one object per line
+// with timestamp, level (DEBUG, INFO, WARN or ERROR, names Lambda's log
+// level filter reads) and msg first.
+func Logger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdaTime}))
 }
 
-// Logger returns a JSON logger writing to w at the level named by LOG_LEVEL
-// (debug, info, warn or error; default info).
-func Logger(w io.Writer, getenv func(string) string) (*slog.Logger, error) {
-	var level slog.Level
-	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvLogLevel))); v {
-	case "", "info":
-		level = slog.LevelInfo
-	case "debug":
-		level = slog.LevelDebug
-	case "warn", "warning":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	default:
-		return nil, fmt.Errorf("%s: %q is not a log level: want debug, info, warn or error", EnvLogLevel, v)
+// lambdaTime writes slog's time as Lambda's timestamp, in UTC with
+// milliseconds.
+func lambdaTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 {
+		return slog.String(TimestampKey, a.Value.Time().UTC().Format(TimestampLayout))
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
+	return a
 }
 
 // Fail reports an initialisation error: one JSON line on w and, when the
@@ -53,13 +43,8 @@ func Logger(w io.Writer, getenv func(string) string) (*slog.Logger, error) {
 // answers with the message instead of a bare exit status. The caller then
 // exits non-zero.
 func Fail(w io.Writer, getenv func(string) string, err error) {
-	line, _ := json.Marshal(map[string]string{
-		"time":  time.Now().UTC().Format(time.RFC3339Nano),
-		"level": "ERROR",
-		"msg":   "configuration error: function not started",
-		"error": err.Error(),
-	})
-	fmt.Fprintf(w, "%s\n", line)
+	Logger(w, slog.LevelError).LogAttrs(context.Background(), slog.LevelError,
+		"configuration error: function not started", slog.String("error", err.Error()))
 
 	api := getenv("AWS_LAMBDA_RUNTIME_API")
 	if api == "" {

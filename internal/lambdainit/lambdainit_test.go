@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,49 +15,38 @@ import (
 )
 
 func TestLogger(t *testing.T) {
-	tests := []struct {
-		value     string
-		debug     bool
-		info      bool
-		wantError bool
-	}{
-		{value: "", info: true},
-		{value: "info", info: true},
-		{value: "DEBUG", debug: true, info: true},
-		{value: "warn"},
-		{value: "error"},
-		{value: "verbose", wantError: true},
+	var buf bytes.Buffer
+	log := lambdainit.Logger(&buf, slog.LevelInfo)
+	log.Debug("d")
+	log.Info("i <region> & more")
+	log.Warn("w")
+	log.Error("e")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("Logger(info) wrote %d lines, want 3:\n%s", len(lines), buf.String())
 	}
-	for _, tt := range tests {
-		var buf bytes.Buffer
-		log, err := lambdainit.Logger(&buf, func(string) string { return tt.value })
-		if tt.wantError {
-			if err == nil || !strings.HasPrefix(err.Error(), lambdainit.EnvLogLevel+": ") {
-				t.Errorf("Logger(%q) error = %v, want one naming %s", tt.value, err, lambdainit.EnvLogLevel)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("Logger(%q) = %v", tt.value, err)
-		}
-		log.Debug("d")
-		log.Info("i")
-		log.Error("e")
-		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-		want := 1
-		if tt.info {
-			want++
-		}
-		if tt.debug {
-			want++
-		}
-		if len(lines) != want {
-			t.Errorf("Logger(%q) wrote %d lines, want %d", tt.value, len(lines), want)
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil || m["level"] != "ERROR" {
-			t.Errorf("Logger(%q) line = %s, want JSON at level ERROR", tt.value, lines[len(lines)-1])
-		}
+	for i, want := range []string{"INFO", "WARN", "ERROR"} {
+		checkLambdaLine(t, lines[i], want)
+	}
+}
+
+// checkLambdaLine checks that line is what Lambda's JSON log format filters
+// on: a level from Lambda's set and an RFC 3339 timestamp.
+func checkLambdaLine(t *testing.T, line, wantLevel string) {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		t.Fatalf("log line %q is not JSON: %v", line, err)
+	}
+	if m["level"] != wantLevel {
+		t.Errorf("level = %v, want %s", m["level"], wantLevel)
+	}
+	ts, _ := m["timestamp"].(string)
+	if _, err := time.Parse(time.RFC3339, ts); err != nil || !strings.HasSuffix(ts, "Z") || len(ts) != len("2006-01-02T15:04:05.000Z") {
+		t.Errorf("timestamp = %q, want RFC 3339 UTC with milliseconds", ts)
+	}
+	if _, ok := m["time"]; ok {
+		t.Errorf("line %s has a time key beside timestamp", line)
 	}
 }
 
@@ -81,6 +71,7 @@ func TestFailReportsToRuntimeAPI(t *testing.T) {
 	if line["level"] != "ERROR" || line["error"] != "COGNITO_USER_POOL_ID: required" {
 		t.Errorf("Fail wrote %v", line)
 	}
+	checkLambdaLine(t, strings.TrimSpace(out.String()), "ERROR")
 	got := srv.InitError()
 	if got == nil || got.Message != "COGNITO_USER_POOL_ID: required" || got.Type != "Runtime.ConfigurationError" {
 		t.Errorf("InitError() = %+v, want the configuration error", got)

@@ -27,6 +27,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
 // TokenLifetime is how long minted tokens are valid, as Cognito's default.
@@ -126,7 +127,7 @@ func (p *Pool) JWKS() []byte {
 	for _, k := range p.keys {
 		pub := k.private.PublicKey
 		set.Keys = append(set.Keys, jwk{
-			Alg: cognito.Algorithm,
+			Alg: verify.Algorithm,
 			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 			Kid: k.id,
 			Kty: "RSA",

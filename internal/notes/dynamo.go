@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // Attribute names of the notes table. Its key is AttrUserID (partition key)
@@ -15,11 +17,11 @@ import (
 // table with these names. A user's notes come back from a Query in the order
 // they were created, because note ids sort by time.
 const (
-	AttrUserID    = "userId"    // S: the owner's sub
-	AttrNoteID    = "noteId"    // S: NewID
-	AttrNote      = "note"      // S: the text
-	AttrEmail     = "email"     // S: only where the token carried one
-	AttrCreatedAt = "createdAt" // S: CreatedAtLayout
+	AttrUserID    = settings.NotesPartitionKey // S: the owner's sub
+	AttrNoteID    = settings.NotesSortKey      // S: NewID
+	AttrNote      = "note"                     // S: the text
+	AttrEmail     = "email"                    // S: only where the token carried one
+	AttrCreatedAt = "createdAt"                // S: CreatedAtLayout
 )
 
 // CreateTableInput describes the notes table, name, as DynamoStore expects

@@ -205,3 +205,31 @@ func TestDocumentedDefaults(t *testing.T) {
 		t.Errorf("%s: documented default %q, loaded %q", settings.EnvTokenUse, documented[settings.EnvTokenUse], got)
 	}
 }
+
+func TestUserPoolRegion(t *testing.T) {
+	tests := []struct {
+		id, region string
+	}{
+		{"eu-west-1_AbC123xyz", "eu-west-1"},
+		{"us-gov-west-1_abcdefghi", "us-gov-west-1"},
+		{"ap-southeast-2_0123456789abcdef0123456789abcdef", "ap-southeast-2"}, // moto's longer ids
+		{"AbC123xyz", ""},
+		{"eu-west-1_", ""},
+		{"eu-west-1_abc/../x", ""},
+		{"EU-WEST-1_abc", ""},
+		{"eu-west-1_abc def", ""},
+		{"_abc", ""},
+	}
+	for _, tt := range tests {
+		region, err := settings.UserPoolRegion(tt.id)
+		if tt.region == "" {
+			if err == nil {
+				t.Errorf("UserPoolRegion(%q) = %q, want an error", tt.id, region)
+			}
+			continue
+		}
+		if err != nil || region != tt.region {
+			t.Errorf("UserPoolRegion(%q) = %q, %v, want %q", tt.id, region, err, tt.region)
+		}
+	}
+}

@@ -1,11 +1,12 @@
-package cognito
+package verify
 
 import "errors"
 
 // Errors returned by Verify. Every failure matches exactly one of them with
 // errors.Is; the error's text adds the detail for the logs. All but
 // ErrKeysUnavailable mean the token is not acceptable (API Gateway's 401);
-// ErrKeysUnavailable means it could not be checked at all.
+// ErrKeysUnavailable means it could not be checked at all. An issuer's Check
+// returns them too (ErrWrongClient, ErrWrongTokenUse, ErrInvalidClaims).
 var (
 	ErrNoToken         = errors.New("no token")
 	ErrTooLarge        = errors.New("token too large")

@@ -1,0 +1,53 @@
+// Package authorizertest wires the authorizer's verifier and handler from
+// settings for tests and local tools, the way cmd/authorizer does for
+// Lambda.
+package authorizertest
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+)
+
+// NewVerifier returns a verifier configured by the authorizer's settings as
+// getenv gives them; a setting the authorizer refuses fails tb.
+func NewVerifier(tb testing.TB, getenv func(string) string) *verify.Verifier {
+	tb.Helper()
+	cfg := load(tb, getenv)
+	return newVerifier(tb, cfg)
+}
+
+// NewHandler returns the authorizer's handler configured by getenv, logging
+// to log.
+func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger) *authorizer.Handler {
+	tb.Helper()
+	cfg := load(tb, getenv)
+	return authorizer.New(authorizer.ConfigFrom(cfg), newVerifier(tb, cfg), log)
+}
+
+func load(tb testing.TB, getenv func(string) string) settings.Authorizer {
+	tb.Helper()
+	cfg, err := settings.LoadAuthorizer(getenv)
+	if err != nil {
+		tb.Fatalf("the settings do not configure the authorizer: %v", err)
+	}
+	return cfg
+}
+
+func newVerifier(tb testing.TB, cfg settings.Authorizer) *verify.Verifier {
+	tb.Helper()
+	cache, err := jwks.New(jwks.Options{URL: cfg.JWKSURL, Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm}, Timeout: cfg.JWKSTimeout})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := cognito.NewVerifier(cognito.PoolFrom(cfg), cache, cfg.Leeway, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
