@@ -54,6 +54,7 @@ const (
 	DefaultRefreshInterval = time.Hour
 	DefaultRefetchInterval = 5 * time.Second
 	DefaultRetryInterval   = time.Second
+	DefaultStaleWait       = 250 * time.Millisecond
 )
 
 // KeyPolicy says which keys of a JWKS are usable: RSA signing keys of at
@@ -84,9 +85,13 @@ type Options struct {
 	// RefetchInterval is the least time between two fetches after a
 	// successful one: the bound on fetches a flood of unknown kids causes.
 	RefetchInterval time.Duration
-	// RetryInterval is the least time between two fetches while fetching
-	// fails.
+	// RetryInterval is the least time between two fetches for a missing key
+	// while fetching fails.
 	RetryInterval time.Duration
+	// StaleWait is the longest a caller whose key is in an old set waits for
+	// the set's refresh; past it, the key is used and the refresh counts as
+	// failed.
+	StaleWait time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives one line per fetch; nil discards them.
@@ -114,7 +119,6 @@ type Cache struct {
 // flight is one fetch that callers may wait for.
 type flight struct {
 	done chan struct{} // closed when the fetch ends
-	cut  bool          // the fetch ended with its caller's deadline; set before done closes
 }
 
 // New returns an empty Cache; the first KeyRead or Refresh fetches the set.
@@ -139,6 +143,7 @@ func New(opts Options) (*Cache, error) {
 		{&opts.RefreshInterval, DefaultRefreshInterval},
 		{&opts.RefetchInterval, DefaultRefetchInterval},
 		{&opts.RetryInterval, DefaultRetryInterval},
+		{&opts.StaleWait, DefaultStaleWait},
 	}
 	for _, d := range defaults {
 		if *d.d <= 0 {
@@ -179,10 +184,22 @@ func New(opts Options) (*Cache, error) {
 func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 	jwk, err := c.keys.KeyRead(ctx, kid)
 	found := err == nil
-	if found && !c.stale() {
+	if found {
+		if c.stale() {
+			// The set is old but holds the key: refresh it within a
+			// short wait, and use the key whatever the refresh does.
+			wait, cancel := context.WithTimeout(ctx, c.opts.StaleWait)
+			c.refresh(wait, refreshStale)
+			cancel()
+			if jwk, err = c.keys.KeyRead(ctx, kid); err == nil {
+				return jwk, nil
+			}
+			// Only a successful fetch replaces the set.
+			return jwkset.JWK{}, fmt.Errorf("%w: kid %.64q no longer in the JWKS", ErrUnknownKey, kid)
+		}
 		return jwk, nil
 	}
-	c.refresh(ctx, false)
+	c.refresh(ctx, refreshMissing)
 	if jwk, err = c.keys.KeyRead(ctx, kid); err == nil {
 		return jwk, nil
 	}
@@ -251,7 +268,7 @@ func (c *Cache) MarshalWithOptions(ctx context.Context, m jwkset.JWKMarshalOptio
 // returns the outcome. Call it at start-up so the first invocation finds the
 // keys; its failure is not fatal, as KeyRead tries again.
 func (c *Cache) Refresh(ctx context.Context) error {
-	c.refresh(ctx, true)
+	c.refresh(ctx, refreshForce)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastErr
@@ -263,65 +280,68 @@ func (c *Cache) stale() bool {
 	return c.opts.Now().Sub(c.fetchedAt) >= c.opts.RefreshInterval
 }
 
+// Why refresh is called, which sets how soon after the last try it fetches
+// again.
+type refreshMode int
+
+const (
+	// refreshMissing: a key is not in the set. Fetch again RefetchInterval
+	// after the last try, RetryInterval while fetching fails.
+	refreshMissing refreshMode = iota
+	// refreshStale: the set is old but holds the key asked for. Nothing is
+	// urgent: fetch again RefetchInterval after the last try, even while
+	// fetching fails.
+	refreshStale
+	// refreshForce: fetch now (Refresh).
+	refreshForce
+)
+
 // refresh fetches the set unless a fetch is running (it waits for that one,
-// within ctx) or, unless force, one started too recently.
+// within ctx) or one was tried too recently for mode.
 //
 // The outcome is recorded whatever happens, a panic included, so that no
 // later caller waits on a fetch that will never end. A fetch cut short by
-// the caller's own deadline says nothing about the JWKS: it is not recorded
-// as a failure, and the next caller may fetch at once.
-func (c *Cache) refresh(ctx context.Context, force bool) {
+// the caller's deadline counts as a failed try: a JWKS that hangs costs one
+// bounded wait per RetryInterval, not one per request.
+func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 	c.mu.Lock()
-	for c.inflight != nil {
-		f := c.inflight
+	if f := c.inflight; f != nil {
 		c.mu.Unlock()
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return
 		}
-		if !f.cut {
-			return
-		}
-		// The fetch waited for ended with its own caller's deadline; this
-		// caller still has time to fetch.
-		force = true
-		c.mu.Lock()
+		return
 	}
 	interval := c.opts.RefetchInterval
-	if c.lastErr != nil {
+	if c.lastErr != nil && mode == refreshMissing {
 		interval = c.opts.RetryInterval
 	}
 	now := c.opts.Now()
-	if !force && !c.triedAt.IsZero() && now.Sub(c.triedAt) < interval {
+	if mode != refreshForce && !c.triedAt.IsZero() && now.Sub(c.triedAt) < interval {
 		c.mu.Unlock()
 		return
 	}
 	f := &flight{done: make(chan struct{})}
-	triedBefore := c.triedAt
 	c.inflight, c.triedAt = f, now
 	c.mu.Unlock()
 
 	n, err := 0, errors.New("JWKS fetch panicked")
 	defer func() {
 		elapsed := c.opts.Now().Sub(now)
+		cut := err != nil && ctx.Err() != nil
 		c.mu.Lock()
-		f.cut = err != nil && ctx.Err() != nil
-		if f.cut {
-			c.triedAt = triedBefore
-		} else {
-			c.lastErr = err
-			if err == nil {
-				c.fetchedAt = now
-			}
+		c.lastErr = err
+		if err == nil {
+			c.fetchedAt = now
 		}
 		c.inflight = nil
 		close(f.done)
 		c.mu.Unlock()
 
 		switch {
-		case f.cut:
-			c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS fetch cut short by the invocation's deadline",
+		case cut:
+			c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch cut short by the invocation's deadline",
 				slog.String("jwks_url", c.opts.URL), slog.String("error", err.Error()),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		case err != nil:
@@ -338,8 +358,9 @@ func (c *Cache) refresh(ctx context.Context, force bool) {
 }
 
 // fetch replaces the set with the JWKS's usable keys and returns their count.
-// A set that could not be fetched or parsed leaves the old one in place; a
-// set fetched with no usable key empties the cache and is an error.
+// A set that could not be fetched or parsed, or that has no usable key,
+// leaves the old one in place and is an error. A kid listed twice is
+// refused, both keys.
 func (c *Cache) fetch(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -369,7 +390,20 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	}
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
 	var skipped []error
+	seen := make(map[string]int, len(set.Keys))
 	for _, m := range set.Keys {
+		seen[m.KID]++
+	}
+	for _, m := range set.Keys {
+		if n := seen[m.KID]; n != 1 && m.KID != "" {
+			// Which of the keys signs a token of that kid cannot be
+			// told: trust neither, and say so once.
+			if n > 1 {
+				skipped = append(skipped, fmt.Errorf("kid %.64q listed %d times: none of its keys is trusted", m.KID, n))
+				seen[m.KID] = 0
+			}
+			continue
+		}
 		jwk, err := usable(m, c.opts.Keys)
 		if err != nil {
 			skipped = append(skipped, err)
@@ -377,15 +411,17 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 		}
 		keys = append(keys, jwk)
 	}
-	if err := c.keys.KeyReplaceAll(ctx, keys); err != nil {
-		return 0, err
-	}
 	if len(skipped) > 0 {
-		c.log.LogAttrs(ctx, slog.LevelWarn, "JWKS keys skipped",
+		c.log.LogAttrs(ctx, slog.LevelError, "JWKS keys refused",
 			slog.String("jwks_url", c.opts.URL), slog.String("error", errors.Join(skipped...).Error()))
 	}
 	if len(keys) == 0 {
+		// A set with nothing usable is a failed fetch, not a rotation to
+		// no keys: the last good set stays.
 		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.opts.URL, c.opts.Keys.Algorithm)
+	}
+	if err := c.keys.KeyReplaceAll(ctx, keys); err != nil {
+		return 0, err
 	}
 	return len(keys), nil
 }

@@ -413,28 +413,42 @@ func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
 	}
 }
 
-func TestFetchCutByCallersDeadlineIsNoOutage(t *testing.T) {
+// TestFetchCutByCallersDeadlineCountsAsFailedTry: a JWKS that hangs costs one
+// bounded wait per retry interval, not one per request.
+func TestFetchCutByCallersDeadlineCountsAsFailedTry(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(time.Second))
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	cache := newCache(t, s, c, nil)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if _, err := cache.KeyRead(ctx, kid(s.pool)); !errors.Is(err, jwks.ErrUnavailable) {
-		t.Fatalf("KeyRead() past its deadline = %v, want %v", err, jwks.ErrUnavailable)
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		start := time.Now()
+		_, err := cache.KeyRead(ctx, kid(s.pool))
+		cancel()
+		if !errors.Is(err, jwks.ErrUnavailable) {
+			t.Fatalf("KeyRead() %d past its deadline = %v, want %v", i, err, jwks.ErrUnavailable)
+		}
+		if i > 0 && time.Since(start) > 25*time.Millisecond {
+			t.Errorf("KeyRead() %d within the retry interval waited %v, want no wait", i, time.Since(start))
+		}
 	}
-	// The JWKS was never down: the next caller fetches at once, with no
-	// retry interval to wait out.
+	if got := s.hits.Load(); got != 1 {
+		t.Errorf("JWKS fetched %d times within the retry interval, want 1", got)
+	}
 	s.delay.Store(0)
+	c.Add(jwks.DefaultRetryInterval)
 	if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
-		t.Fatalf("KeyRead() after a fetch cut by another caller's deadline = %v, want the key", err)
+		t.Fatalf("KeyRead() after the retry interval = %v, want the key", err)
 	}
 	if got := s.hits.Load(); got != 2 {
 		t.Errorf("JWKS fetched %d times, want 2", got)
 	}
 }
 
+// TestWaitersOfACutFetch: callers who share a fetch that is cut short get the
+// outage answer (503, retry), never an unknown key (401), and none of them
+// waits past the end of that fetch.
 func TestWaitersOfACutFetch(t *testing.T) {
 	s := newServer(t)
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
@@ -447,13 +461,12 @@ func TestWaitersOfACutFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Add(jwks.DefaultRefetchInterval)
-	s.delay.Store(int64(400 * time.Millisecond))
+	s.delay.Store(int64(2 * time.Second))
 
-	// The first reader of the rotated kid starts the fetch and has 100 ms;
-	// one waiter has 50 ms, another all the time it needs.
 	type result struct {
-		name string
-		err  error
+		name    string
+		err     error
+		elapsed time.Duration
 	}
 	results := make(chan result, 3)
 	start := func(name string, timeout time.Duration, delay time.Duration) {
@@ -461,8 +474,9 @@ func TestWaitersOfACutFetch(t *testing.T) {
 			time.Sleep(delay)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
+			began := time.Now()
 			_, err := cache.KeyRead(ctx, rotated)
-			results <- result{name, err}
+			results <- result{name, err, time.Since(began)}
 		}()
 	}
 	start("fetcher", 100*time.Millisecond, 0)
@@ -470,16 +484,11 @@ func TestWaitersOfACutFetch(t *testing.T) {
 	start("patient waiter", 10*time.Second, 20*time.Millisecond)
 	for range 3 {
 		r := <-results
-		switch r.name {
-		case "patient waiter":
-			if r.err != nil {
-				t.Errorf("%s: KeyRead(rotated kid) = %v, want the key", r.name, r.err)
-			}
-		default:
-			// Out of time is an outage (503, retry), never an unknown key (401).
-			if !errors.Is(r.err, jwks.ErrUnavailable) {
-				t.Errorf("%s: KeyRead(rotated kid) = %v, want %v", r.name, r.err, jwks.ErrUnavailable)
-			}
+		if !errors.Is(r.err, jwks.ErrUnavailable) {
+			t.Errorf("%s: KeyRead(rotated kid) = %v, want %v", r.name, r.err, jwks.ErrUnavailable)
+		}
+		if r.elapsed > time.Second {
+			t.Errorf("%s waited %v, want no longer than the shared fetch", r.name, r.elapsed)
 		}
 	}
 }
