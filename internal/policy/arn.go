@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxResourceLen is the longest resource ARN this package emits or accepts,
@@ -63,13 +62,16 @@ type MethodARN struct {
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html);
 // the behaviour is the one observed against deployed APIs in
 // https://github.com/dherault/serverless-offline/issues/265 and
-// https://github.com/dherault/serverless-offline/pull/271. Hence any
-// printable UTF-8 is accepted in the path, spaces and quotes included,
-// except:
+// https://github.com/dherault/serverless-offline/pull/271. Hence the path
+// may hold any character a policy document may (U+0020 to U+00FF, IAM's
+// character set for policies,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+// spaces and quotes included, except:
 //   - '*' and '?', IAM's wildcards, which would widen a policy that echoes
 //     the path (and cannot come from a client that encodes them);
-//   - control characters and invalid UTF-8, which no HTTP request line
-//     carries.
+//   - control characters (C0, DEL, C1), which no HTTP request line carries;
+//   - invalid UTF-8 and characters above U+00FF, which a client sends
+//     percent-encoded and IAM does not accept raw.
 //
 // Every other part is checked against what AWS issues, and the whole ARN
 // must fit MaxResourceLen, so that any resource derived from it does too.
@@ -238,11 +240,12 @@ func isMethod(s string) bool {
 	return false
 }
 
-// isRequestPath accepts printable UTF-8 without IAM's wildcards.
+// isRequestPath accepts the printable characters of IAM's policy
+// character set, U+0020 to U+00FF, without IAM's wildcards.
 func isRequestPath(s string) bool {
 	for _, r := range s {
 		switch {
-		case r == utf8.RuneError: // invalid UTF-8 (a literal U+FFFD is refused too)
+		case r > 0xff: // also utf8.RuneError, for invalid UTF-8
 			return false
 		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 			return false

@@ -61,9 +61,9 @@ func TestParseMethodARN(t *testing.T) {
 		},
 		{
 			name: "raw space, quotes and utf-8",
-			in:   `arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/PATCH/it's "x" y/é:€/`,
+			in:   `arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/PATCH/it's "x" y/é:ÿ/`,
 			want: MethodARN{Partition: "aws", Region: "eu-west-1", Account: "123456789012",
-				APIID: "abc123", Stage: "prod", Method: "PATCH", Path: `it's "x" y/é:€/`},
+				APIID: "abc123", Stage: "prod", Method: "PATCH", Path: `it's "x" y/é:ÿ/`},
 		},
 	}
 	for _, tt := range tests {
@@ -124,6 +124,7 @@ func TestParseMethodARNErrors(t *testing.T) {
 		{"path tab", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/a\tb", "bad path"},
 		{"path del", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/a\x7fb", "bad path"},
 		{"path bad utf-8", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/a\xffb", "bad path"},
+		{"path beyond latin-1", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/a\u20acb", "bad path"},
 		{"path c1 control", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/a\u0085b", "bad path"},
 		{"too long", "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/" + strings.Repeat(secret, 13), "longer than 512"},
 	}
