@@ -1,0 +1,272 @@
+package policy
+
+import (
+	"slices"
+)
+
+// Caller is what Decide needs of a verified token.
+type Caller interface {
+	// Groups returns the groups the caller is in (cognito:groups).
+	Groups() []string
+	// Scopes returns the token's scopes (the space-separated scope claim).
+	Scopes() []string
+	// Claim returns a claim as decoded from JSON: string, float64, bool,
+	// []any or map[string]any.
+	Claim(name string) (any, bool)
+}
+
+// Reason says why a caller was refused a route.
+type Reason string
+
+// Reasons of a refusal; the empty Reason goes with an Allow.
+const (
+	ReasonMissingGroup  Reason = "missing_group"  // in none of the rule's groups
+	ReasonMissingScope  Reason = "missing_scope"  // none of the rule's scopes
+	ReasonClaimMismatch Reason = "claim_mismatch" // a claim not among the listed values
+	ReasonNotOwner      Reason = "not_owner"      // the path holds another caller's value
+	ReasonNoRule        Reason = "no_rule"        // no rule covers the route
+)
+
+// Decision is the answer to one request.
+type Decision struct {
+	// Allowed is whether Policy lets the triggering methodArn through, as
+	// IAM evaluates it.
+	Allowed bool
+	// Route is the rule that decided (as written), or empty with
+	// ReasonNoRule.
+	Route string
+	// Reason is empty when Allowed.
+	Reason Reason
+	// Policy is the same for every route the caller calls on the stage, so
+	// API Gateway's cache of it, keyed on the token, answers them all.
+	Policy Document
+}
+
+// outcome is how one rule went for one caller.
+type outcome struct {
+	passed    bool
+	reason    Reason   // when not passed
+	resources []string // Allow resources when passed, the Deny one when not
+}
+
+// Decide builds the caller's policy from the rules alone and evaluates it
+// against the triggering methodArn a. The policy has one Allow statement
+// listing the resources of every rule the caller passes and one Deny
+// statement listing those of every rule the caller fails; an empty
+// statement is left out. Resources are on a's partition, region, account,
+// API and stage.
+func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
+	prefix := a.Resource("", "")
+	prefix = prefix[:len(prefix)-1] // ".../<stage>/"
+	outs := make([]outcome, len(rs.rules))
+	var allow, deny []string
+	for i := range rs.rules {
+		o := rs.rules[i].decide(prefix, c)
+		outs[i] = o
+		if o.passed {
+			allow = appendNew(allow, o.resources...)
+		} else {
+			deny = appendNew(deny, o.resources...)
+		}
+	}
+	d := Decision{Policy: Document{Version: Version}}
+	if len(allow) > 0 {
+		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Allow), Resource: allow})
+	}
+	if len(deny) > 0 {
+		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Deny), Resource: deny})
+	}
+	if len(d.Policy.Statement) == 0 {
+		// Unreachable with a parsed rule set (every rule yields a resource),
+		// but API Gateway needs a statement: deny the request itself.
+		d.Policy = NewDocument(Deny, a.String())
+	}
+	target := a.String()
+	d.Allowed = evaluate(d.Policy, target)
+
+	matched := rs.match(a)
+	denied := -1
+	for i, o := range outs {
+		if !o.passed && globMatch(o.resources[0], target) {
+			denied = i
+			break
+		}
+	}
+	switch {
+	case d.Allowed && matched >= 0:
+		d.Route = rs.rules[matched].route
+	case d.Allowed:
+		d.Route = rs.rules[firstAllowing(outs, target)].route
+	case matched >= 0 && !outs[matched].passed:
+		d.Route, d.Reason = rs.rules[matched].route, outs[matched].reason
+	case denied >= 0:
+		d.Route, d.Reason = rs.rules[denied].route, outs[denied].reason
+	case matched >= 0:
+		// Passed, but only through bind, for another value.
+		d.Route, d.Reason = rs.rules[matched].route, ReasonNotOwner
+	default:
+		d.Reason = ReasonNoRule
+	}
+	return d
+}
+
+// match returns the index of the rule API Gateway routes a to, or -1.
+func (rs *Rules) match(a MethodARN) int {
+	segs := splitPath(a.Path)
+	best, bestScore := -1, []byte(nil)
+	var buf [16]byte
+	for i := range rs.rules {
+		score, ok := rs.rules[i].matchRoute(a.Method, segs, buf[:0])
+		if ok && (best < 0 || string(score) > string(bestScore)) {
+			best, bestScore = i, slices.Clone(score)
+		}
+	}
+	return best
+}
+
+func firstAllowing(outs []outcome, target string) int {
+	for i, o := range outs {
+		if o.passed && slices.ContainsFunc(o.resources, func(p string) bool { return globMatch(p, target) }) {
+			return i
+		}
+	}
+	return 0
+}
+
+// appendNew appends the resources not yet in list.
+func appendNew(list []string, rs ...string) []string {
+	for _, r := range rs {
+		if !slices.Contains(list, r) {
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+// decide evaluates r for c. A condition set without bind, passed, grants
+// the rule's wildcard resource; one with bind grants the resource with the
+// caller's values in the bound segments.
+func (r *rule) decide(prefix string, c Caller) outcome {
+	wild := prefix + r.suffix
+	ownBinds, reason, ok := check(r.own, c)
+	if !ok {
+		return outcome{reason: reason, resources: []string{wild}}
+	}
+	if r.anyOf == nil {
+		if ownBinds == nil {
+			return outcome{passed: true, resources: []string{wild}}
+		}
+		return outcome{passed: true, resources: []string{prefix + r.resourceSuffix(lookup(ownBinds))}}
+	}
+	var granted []string
+	first := Reason("")
+	for _, alt := range r.anyOf {
+		binds, reason, ok := check(alt, c)
+		if ok {
+			binds, ok = merge(ownBinds, binds)
+			reason = ReasonNotOwner
+		}
+		if !ok {
+			if first == "" {
+				first = reason
+			}
+			continue
+		}
+		if binds == nil {
+			return outcome{passed: true, resources: []string{wild}}
+		}
+		granted = appendNew(granted, prefix+r.resourceSuffix(lookup(binds)))
+	}
+	if granted == nil {
+		return outcome{reason: first, resources: []string{wild}}
+	}
+	return outcome{passed: true, resources: granted}
+}
+
+// boundValue is a segment and the caller's value for it.
+type boundValue struct {
+	seg   int
+	value string
+}
+
+// check evaluates one condition set: groups, then scopes, claims and bind;
+// the first that fails gives the reason. Bind yields the bound values.
+func check(cond condition, c Caller) (binds []boundValue, reason Reason, ok bool) {
+	if cond.groups != nil && !intersects(cond.groups, c.Groups()) {
+		return nil, ReasonMissingGroup, false
+	}
+	if cond.scopes != nil && !intersects(cond.scopes, c.Scopes()) {
+		return nil, ReasonMissingScope, false
+	}
+	for _, cl := range cond.claims {
+		v, _ := c.Claim(cl.name)
+		if !claimMatches(v, cl.values) {
+			return nil, ReasonClaimMismatch, false
+		}
+	}
+	for _, b := range cond.binds {
+		v, _ := c.Claim(b.claim)
+		s, isString := v.(string)
+		if !isString || !isBindValue(s) {
+			return nil, ReasonNotOwner, false
+		}
+		binds = append(binds, boundValue{b.seg, s})
+	}
+	return binds, "", true
+}
+
+// merge joins two sets of bound values; a segment bound to two different
+// values cannot be both.
+func merge(a, b []boundValue) ([]boundValue, bool) {
+	out := slices.Clone(a)
+	for _, bv := range b {
+		i := slices.IndexFunc(out, func(x boundValue) bool { return x.seg == bv.seg })
+		switch {
+		case i < 0:
+			out = append(out, bv)
+		case out[i].value != bv.value:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func lookup(binds []boundValue) func(int) string {
+	return func(seg int) string {
+		for _, b := range binds {
+			if b.seg == seg {
+				return b.value
+			}
+		}
+		return ""
+	}
+}
+
+func intersects(want, have []string) bool {
+	return slices.ContainsFunc(want, func(w string) bool { return slices.Contains(have, w) })
+}
+
+// claimMatches: a string claim equals one of values; an array claim has an
+// element that does. Other types never match: "true" is not true.
+func claimMatches(v any, values []string) bool {
+	switch v := v.(type) {
+	case string:
+		return slices.Contains(values, v)
+	case []any:
+		return slices.ContainsFunc(v, func(e any) bool {
+			s, ok := e.(string)
+			return ok && slices.Contains(values, s)
+		})
+	}
+	return false
+}
+
+// isBindValue accepts [A-Za-z0-9._@+-]{1,MaxBindValue} but "." and "..":
+// nothing IAM reads as a wildcard, no '/', nothing JSON escapes, no path
+// traversal.
+func isBindValue(s string) bool {
+	return s != "." && s != ".." && len(s) >= 1 && len(s) <= MaxBindValue && allBytes(s, func(c byte) bool {
+		return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' ||
+			c == '.' || c == '_' || c == '@' || c == '+' || c == '-'
+	})
+}

@@ -1,0 +1,91 @@
+// Package policy turns an API Gateway methodArn and, optionally, route rules
+// into the IAM policy a REST API Lambda authorizer returns.
+//
+// It imports the standard library only, so that the CDK app in infra/ can
+// use it to validate rules before deploying them.
+//
+// # methodArn
+//
+// ParseMethodARN parses a methodArn strictly into a MethodARN; its errors
+// never quote the input, which may carry a token in its path. Without route
+// rules the answer is ScopedDocument: Allow or Deny over the whole stage or
+// over the methodArn alone.
+//
+// # Route rules
+//
+// ParseRules reads a JSON array of rules (ROUTE_RULES, or the file named by
+// ROUTE_RULES_FILE):
+//
+//	[
+//	  {"route": "POST /add-note", "groups": ["writers"]},
+//	  {"route": "GET /notes"},
+//	  {"route": "GET /users/{userId}/notes",
+//	   "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins"]}]},
+//	  {"route": "ANY /admin/{proxy+}", "groups": ["admins"], "claims": {"custom:tenant": ["acme"]}},
+//	  {"route": "GET /reports", "scopes": ["notes/read", "notes/admin"]}
+//	]
+//
+// route is "METHOD /path", METHOD one of GET, POST, PUT, PATCH, DELETE,
+// HEAD, OPTIONS or ANY; path segments are literal ([A-Za-z0-9._-]), {name}
+// (one segment) or, last only, {name+} (one or more). Conditions, all
+// optional: groups (the caller is in at least one), scopes (the token holds
+// at least one), claims (each named claim is a string equal to one of the
+// listed values, or an array with such an element), bind (path variable to
+// claim name: the segment must be the caller's value of that string claim,
+// and only values of [A-Za-z0-9._@+-], at most MaxBindValue bytes, other
+// than "." and "..", count). A rule passes when its own conditions hold
+// and, if it has anyOf, one of those condition sets does; a rule without
+// conditions admits every verified caller.
+//
+// # The policy
+//
+// Rules.Decide answers with a policy that depends on the token and the
+// rules alone, never on the route that triggered the call, because API
+// Gateway caches it per token and applies it to the token's later calls on
+// any route. It has one Allow statement listing the resources of the rules
+// the caller passes and one Deny statement listing those of the rules the
+// caller fails; a statement with no resource is left out (a parsed rule set
+// always yields at least one). A rule's resource is
+// <stage prefix>/<METHOD, or * for ANY>/<path>, each variable as '*'; a
+// rule passed through bind grants the path with the caller's values in the
+// bound segments instead. Decision.Allowed is IAM's evaluation of that
+// policy for the triggering methodArn, so the decision logged and the one
+// API Gateway enforces from its cache cannot differ.
+//
+// # Overlapping rules
+//
+// IAM's '*' matches any characters, '/' included, and an explicit Deny beats
+// any Allow. Hence:
+//   - {x} and {x+} both become '*': GET /notes/{id} also grants GET
+//     /notes/a/b, if the API has such a resource, to whoever passes it.
+//   - ANY becomes '*', which also spans path segments: ANY /admin/{p+}
+//     (*/admin/*) covers every path containing /admin/, such as
+//     GET /users/admin/notes.
+//   - A request whose resource several rules cover is allowed only if the
+//     caller passes every one of them: the Deny of any failed rule wins. A
+//     narrower rule can therefore restrict what a broader rule grants, but
+//     never open up what a broader rule refuses.
+//   - ParseRules refuses a rule with bind whose resources another rule's
+//     resource covers entirely (GET /users/{id} covers GET
+//     /users/{userId}/notes): whoever passed the other rule would get every
+//     user's resources. Coverage for particular values only, such as
+//     */admin/* and a caller whose bound value is "admin", is not refused;
+//     where the covering rule fails, its Deny wins and the owner is refused.
+//   - The same method and path twice (whatever the variables' names) is a
+//     duplicate and refused; ANY /x beside GET /x is not, and API Gateway
+//     routes GET to GET /x.
+//
+// Decision.Route names the rule API Gateway routes the request to (a
+// literal segment before {name}, {name} before {name+}, a method before
+// ANY), or, when none does, the rule whose resource decided; Reason is that
+// rule's failure, not_owner where the caller passed it only for other
+// values, or no_rule.
+//
+// # Limits
+//
+// ParseRules refuses a rule set any policy of which could break a limit at
+// the longest methodArn prefix ParseMethodARN accepts: a resource over
+// MaxResourceLen (512) bytes, or a document over MaxPolicySize. Policies
+// hold only characters of IAM's policy character set (U+0020 to U+00FF,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+package policy

@@ -1,0 +1,134 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+)
+
+// resourceSuffix returns the part of r's resource after <stage>/:
+// <METHOD or *>/<path>, each variable as value(segment index) when value
+// is non-nil and returns non-empty, else as IAM's '*'.
+func (r *rule) resourceSuffix(value func(seg int) string) string {
+	var b strings.Builder
+	if r.method == "ANY" {
+		b.WriteByte('*')
+	} else {
+		b.WriteString(r.method)
+	}
+	b.WriteByte('/')
+	for i, s := range r.segs {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		if s.kind == segLiteral {
+			b.WriteString(s.text)
+			continue
+		}
+		if value != nil {
+			if v := value(i); v != "" {
+				b.WriteString(v)
+				continue
+			}
+		}
+		b.WriteByte('*')
+	}
+	return b.String()
+}
+
+// matchRoute reports whether r is an API Gateway method that serves method
+// and the request path's segments, and how specifically: of two matching
+// rules, the one whose score is greater as a string wins, as API Gateway
+// prefers, segment by segment, a literal to {name} and {name} to {name+},
+// and then a method to ANY. Segments with greedy variables differ in length,
+// but a greedy variable scores lowest at its position, so comparison is
+// decided there.
+func (r *rule) matchRoute(method string, segs []string, score []byte) ([]byte, bool) {
+	if r.method != method && r.method != "ANY" {
+		return nil, false
+	}
+	score = score[:0]
+	for i, s := range r.segs {
+		if s.kind == segGreedy {
+			if i >= len(segs) || !slices.ContainsFunc(segs[i:], func(s string) bool { return s != "" }) {
+				return nil, false
+			}
+			score = append(score, '0')
+			segs = segs[:i+1] // consumed
+			break
+		}
+		if i >= len(segs) || segs[i] == "" {
+			return nil, false
+		}
+		if s.kind == segLiteral {
+			if segs[i] != s.text {
+				return nil, false
+			}
+			score = append(score, '2')
+		} else {
+			score = append(score, '1')
+		}
+	}
+	if len(segs) != len(r.segs) {
+		return nil, false
+	}
+	if r.method == "ANY" {
+		return append(score, '0'), true
+	}
+	return append(score, '1'), true
+}
+
+// splitPath splits a request path (without its leading slash) into
+// segments; the root has none.
+func splitPath(path string) []string {
+	if path == "" {
+		return nil
+	}
+	return strings.Split(path, "/")
+}
+
+// globMatch reports whether s matches IAM's pattern p: '*' matches any run
+// of characters, '/' included, '?' any one character; the rest is literal
+// and case-sensitive.
+func globMatch(p, s string) bool {
+	// The classic linear-space backtracking over the last '*'.
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]) && p[pi] != '*':
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// evaluate answers like IAM whether d allows resource: an explicit Deny
+// wins, then any Allow; nothing matching is a deny.
+func evaluate(d Document, resource string) bool {
+	allowed := false
+	for _, st := range d.Statement {
+		for _, p := range st.Resource {
+			if !globMatch(p, resource) {
+				continue
+			}
+			if st.Effect == string(Deny) {
+				return false
+			}
+			allowed = true
+		}
+	}
+	return allowed
+}

@@ -1,0 +1,153 @@
+package policy
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func readFixture(tb testing.TB) []byte {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/rules.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestParseRulesFixture(t *testing.T) {
+	rs, err := ParseRules(readFixture(t))
+	if err != nil {
+		t.Fatalf("ParseRules(testdata/rules.json) = %v", err)
+	}
+	want := []string{"POST /add-note", "GET /notes", "GET /users/{userId}/notes", "ANY /admin/{proxy+}", "GET /reports"}
+	if diff := cmp.Diff(want, rs.Routes()); diff != "" {
+		t.Errorf("Routes() mismatch (-want +got):\n%s", diff)
+	}
+	var suffixes []string
+	for _, r := range rs.rules {
+		suffixes = append(suffixes, r.suffix)
+	}
+	wantSuffixes := []string{"POST/add-note", "GET/notes", "GET/users/*/notes", "*/admin/*", "GET/reports"}
+	if diff := cmp.Diff(wantSuffixes, suffixes); diff != "" {
+		t.Errorf("resource suffixes mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseRulesErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		want  error
+		index int // -1: no RuleError
+		text  string
+	}{
+		{"not json", `[{"route":`, ErrBadRules, 0, "EOF"},
+		{"not json at all", `route`, ErrBadRules, -1, "invalid"},
+		{"object", `{"route": "GET /a"}`, ErrBadRules, -1, "not a JSON array"},
+		{"two values", `[{"route": "GET /a"}] [{"route": "GET /b"}]`, ErrBadRules, -1, "more than one JSON value"},
+		{"empty", `[]`, ErrBadRules, -1, "no rules"},
+		{"null", `null`, ErrBadRules, -1, ""},
+		{"too large", "[" + strings.Repeat(" ", MaxRulesSize) + "]", ErrBadRules, -1, "bytes"},
+		{"too deep", `[{"route": "GET /a", "claims": {"x": [[[[[[["a"]]]]]]]}}]`, ErrBadRules, 0, "deeply"},
+		{"unknown field", `[{"route": "GET /a"}, {"route": "GET /b", "group": ["x"]}]`, ErrUnknownField, 1, `"group"`},
+		{"field case", `[{"Route": "GET /a"}]`, ErrUnknownField, 0, `"Route"`},
+		{"unknown in anyOf", `[{"route": "GET /a", "anyOf": [{"groups": ["a"]}, {"route": "x"}]}]`, ErrUnknownField, 0, "anyOf[1]"},
+		{"nested anyOf", `[{"route": "GET /a", "anyOf": [{"anyOf": [{"groups": ["a"]}]}]}]`, ErrUnknownField, 0, "anyOf"},
+		{"duplicate key", `[{"route": "GET /a", "route": "GET /b"}]`, ErrBadRules, 0, "twice"},
+		{"wrong type", `[{"route": "GET /a", "groups": "admins"}]`, ErrBadRules, 0, "cannot unmarshal"},
+		{"no route", `[{"groups": ["a"]}]`, ErrBadPath, 0, "no route"},
+		{"bad method", `[{"route": "get /a"}]`, ErrBadMethod, 0, "METHOD"},
+		{"trace", `[{"route": "TRACE /a"}]`, ErrBadMethod, 0, ""},
+		{"no space", `[{"route": "GET/a"}]`, ErrBadMethod, 0, ""},
+		{"relative path", `[{"route": "GET a"}]`, ErrBadPath, 0, "start with /"},
+		{"empty segment", `[{"route": "GET /a//b"}]`, ErrBadPath, 0, "empty segment"},
+		{"trailing slash", `[{"route": "GET /a/"}]`, ErrBadPath, 0, "empty segment"},
+		{"wildcard", `[{"route": "GET /a/*"}]`, ErrBadPath, 0, "characters"},
+		{"question", `[{"route": "GET /a?b"}]`, ErrBadPath, 0, "characters"},
+		{"two spaces", `[{"route": "GET  /a"}]`, ErrBadPath, 0, "start with /"},
+		{"greedy not last", `[{"route": "GET /{p+}/a"}]`, ErrBadPath, 0, "not the last"},
+		{"bad var name", `[{"route": "GET /{a b}"}]`, ErrBadPath, 0, "variable"},
+		{"empty var", `[{"route": "GET /{}"}]`, ErrBadPath, 0, "variable"},
+		{"var twice", `[{"route": "GET /{a}/{a}"}]`, ErrBadPath, 0, "twice"},
+		{"duplicate route", `[{"route": "GET /a/{x}"}, {"route": "POST /a"}, {"route": "GET /a/{y}"}]`, ErrDuplicateRoute, 2, "rules[0]"},
+		{"empty groups", `[{"route": "GET /a", "groups": []}]`, ErrEmptyCondition, 0, "groups"},
+		{"empty scope", `[{"route": "GET /a", "scopes": [""]}]`, ErrEmptyCondition, 0, "scopes"},
+		{"empty claims", `[{"route": "GET /a", "claims": {}}]`, ErrEmptyCondition, 0, "claims"},
+		{"empty claim values", `[{"route": "GET /a", "claims": {"x": []}}]`, ErrEmptyCondition, 0, "claims.x"},
+		{"null claim values", `[{"route": "GET /a", "claims": {"x": null}}]`, ErrEmptyCondition, 0, "claims.x"},
+		{"empty bind", `[{"route": "GET /a/{x}", "bind": {}}]`, ErrEmptyCondition, 0, "bind"},
+		{"bind no claim", `[{"route": "GET /a/{x}", "bind": {"x": ""}}]`, ErrEmptyCondition, 0, "bind"},
+		{"empty anyOf", `[{"route": "GET /a", "anyOf": []}]`, ErrEmptyCondition, 0, "anyOf"},
+		{"empty alternative", `[{"route": "GET /a", "anyOf": [{}]}]`, ErrEmptyCondition, 0, "anyOf[0]"},
+		{"bind to no var", `[{"route": "GET /users/{id}", "bind": {"userId": "sub"}}]`, ErrUnboundVar, 0, "userId"},
+		{"bind to literal", `[{"route": "GET /users/me", "anyOf": [{"bind": {"me": "sub"}}]}]`, ErrUnboundVar, 0, "anyOf[0]"},
+		{"covered by shorter", `[{"route": "GET /users/{id}"}, {"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}]`, ErrOverlap, 1, "rules[0]"},
+		{"covered by greedy ANY", `[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "ANY /{proxy+}", "groups": ["a"]}]`, ErrOverlap, 0, "rules[1]"},
+		{"covered by greedy", `[{"route": "GET /users/{userId}", "anyOf": [{"bind": {"userId": "sub"}}]}, {"route": "GET /users/{p+}"}]`, ErrOverlap, 0, ""},
+		{"resource too long", `[{"route": "GET /` + strings.Repeat("a", 300) + `"}]`, ErrPolicyTooLarge, 0, "512"},
+		{"bound too long", `[{"route": "GET /` + strings.Repeat("a", 200) + `/{x}", "bind": {"x": "sub"}}]`, ErrPolicyTooLarge, 0, "bound"},
+		{"policy too large", manyRules(130), ErrPolicyTooLarge, -1, "130 rules"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, err := ParseRules([]byte(tt.in))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("ParseRules() = %v, %v, want %v", rs, err, tt.want)
+			}
+			var re *RuleError
+			switch {
+			case tt.index < 0 && errors.As(err, &re):
+				t.Errorf("ParseRules() error %q names rules[%d], want no index", err, re.Index)
+			case tt.index >= 0 && !errors.As(err, &re):
+				t.Errorf("ParseRules() error %q names no rule, want rules[%d]", err, tt.index)
+			case tt.index >= 0 && re.Index != tt.index:
+				t.Errorf("ParseRules() error %q names rules[%d], want rules[%d]", err, re.Index, tt.index)
+			}
+			if !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("ParseRules() error %q, want it to say %q", err, tt.text)
+			}
+		})
+	}
+}
+
+func TestParseRulesAccepts(t *testing.T) {
+	for _, in := range []string{
+		`[{"route": "GET /"}]`,
+		`[{"route": "GET /a", "groups": null}]`,
+		`[{"route": "ANY /a"}, {"route": "GET /a"}]`,
+		`[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "GET /users/me/notes"}]`,
+		`[{"route": "GET /t/{a}/{b}", "bind": {"a": "custom:tenant"}, "anyOf": [{"bind": {"b": "sub"}}, {"groups": ["admins"]}]}]`,
+		` [ {"route": "GET /a"} ] ` + "\n",
+	} {
+		if _, err := ParseRules([]byte(in)); err != nil {
+			t.Errorf("ParseRules(%s) = %v, want nil", in, err)
+		}
+	}
+}
+
+// manyRules returns n rules with distinct routes and a condition each.
+func manyRules(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		method := methods[i%len(methods)]
+		b.WriteString(`{"route": "` + method + ` /r` + itoa(i) + `/{id}/items", "groups": ["g` + itoa(i%5) + `"]}`)
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
