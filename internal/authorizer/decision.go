@@ -44,7 +44,8 @@ func (o Outcome) String() string {
 
 // Reasons the authorizer gives of its own. A token's failure is named by
 // verify.Reason ("expired", "bad_signature", ...), extraction's by
-// tokenReason.
+// tokenReason, a route rule's refusal by policy.Reason ("not_owner",
+// "no_rule", ...).
 const (
 	ReasonBadEvent     = "bad_event"
 	ReasonBadMethodARN = "bad_method_arn"
@@ -66,6 +67,8 @@ type Decision struct {
 	EventType string
 	// Identity is the verified caller, nil when the token did not verify.
 	Identity *verify.Identity
+	// Route is the route rule that decided, if any.
+	Route string
 	// Err is the detail for the log; it never reaches the caller.
 	Err error
 }
@@ -87,6 +90,9 @@ func (d *Decision) log(ctx context.Context, l *slog.Logger, elapsed time.Duratio
 	)
 	if d.Reason != "" {
 		attrs = append(attrs, slog.String("reason", d.Reason))
+	}
+	if d.Route != "" {
+		attrs = append(attrs, slog.String("route", d.Route))
 	}
 	if d.Identity != nil {
 		attrs = append(attrs, slog.String("sub", d.Identity.Subject), slog.String("token_use", d.Identity.TokenUse))

@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
@@ -47,11 +48,15 @@ type Verifier interface {
 type Config struct {
 	// TokenHeader is the header of a REQUEST event that holds the token.
 	TokenHeader string
-	// RequiredScopes and RequiredGroups must all be held by every caller.
+	// RequiredScopes and RequiredGroups must all be held by every caller,
+	// whatever the route.
 	RequiredScopes []string
 	RequiredGroups []string
-	// PolicyResource says what an Allow covers.
-	PolicyResource settings.PolicyResource
+	// Rules decide per route; nil: every caller who holds the required
+	// scopes and groups is allowed, over Scope.
+	Rules *policy.Rules
+	// Scope is what a policy covers when there are no Rules.
+	Scope policy.Scope
 }
 
 // Handler answers authorizer events. It is safe for concurrent use.
@@ -65,9 +70,6 @@ type Handler struct {
 func New(cfg Config, v Verifier, log *slog.Logger) *Handler {
 	if cfg.TokenHeader == "" {
 		cfg.TokenHeader = settings.DefaultTokenHeader
-	}
-	if cfg.PolicyResource == "" {
-		cfg.PolicyResource = settings.DefaultPolicyResource
 	}
 	return &Handler{cfg: cfg, verifier: v, log: log}
 }
@@ -86,6 +88,13 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.
 		}
 		d.log(ctx, h.log, time.Since(start))
 	}()
+	// Stop waiting for keys and stores in time to answer before Lambda's
+	// deadline.
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-settings.AnswerMargin))
+		defer cancel()
+	}
 	resp, d = h.decide(ctx, raw)
 	switch d.Outcome {
 	case Allow, Deny:
@@ -105,7 +114,7 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 		return none, Decision{Outcome: Unauthorized, Reason: ReasonBadEvent, Err: err}
 	}
 	d := Decision{EventType: req.eventType}
-	resource, err := policyResource(req.methodARN, h.cfg.PolicyResource)
+	arn, err := policy.ParseMethodARN(req.methodARN)
 	if err != nil {
 		d.Outcome, d.Reason, d.Err = Unauthorized, ReasonBadMethodARN, err
 		return none, d
@@ -123,23 +132,33 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 		return none, d
 	}
 	d.Identity = claims.Identity()
-	if reason, err := h.allowed(d.Identity); err != nil {
+	resp := events.APIGatewayCustomAuthorizerResponse{PrincipalID: d.Identity.Subject}
+	if reason, err := h.required(d.Identity); err != nil {
+		// Refused on every route: the Deny covers the stage.
 		d.Outcome, d.Reason, d.Err = Deny, reason, err
-		return events.APIGatewayCustomAuthorizerResponse{
-			PrincipalID:    d.Identity.Subject,
-			PolicyDocument: policy("Deny", resource),
-		}, d
+		resp.PolicyDocument = document(policy.ScopedDocument(policy.Deny, arn, policy.ScopeStage))
+		return resp, d
+	}
+	if h.cfg.Rules == nil {
+		d.Outcome = Allow
+		resp.PolicyDocument = document(policy.ScopedDocument(policy.Allow, arn, h.cfg.Scope))
+		resp.Context = Context(claims)
+		return resp, d
+	}
+	dec := h.cfg.Rules.Decide(arn, claims)
+	d.Route = dec.Route
+	resp.PolicyDocument = document(dec.Policy)
+	if !dec.Allowed {
+		d.Outcome, d.Reason = Deny, string(dec.Reason)
+		return resp, d
 	}
 	d.Outcome = Allow
-	return events.APIGatewayCustomAuthorizerResponse{
-		PrincipalID:    d.Identity.Subject,
-		PolicyDocument: policy("Allow", resource),
-		Context:        Context(claims),
-	}, d
+	resp.Context = Context(claims)
+	return resp, d
 }
 
-// allowed checks the scopes and groups every caller must hold.
-func (h *Handler) allowed(id *verify.Identity) (reason string, err error) {
+// required checks the scopes and groups every caller must hold.
+func (h *Handler) required(id *verify.Identity) (reason string, err error) {
 	for _, s := range h.cfg.RequiredScopes {
 		if !slices.Contains(id.Scopes, s) {
 			return ReasonMissingScope, fmt.Errorf("scope %q required", s)
@@ -153,15 +172,14 @@ func (h *Handler) allowed(id *verify.Identity) (reason string, err error) {
 	return "", nil
 }
 
-func policy(effect, resource string) events.APIGatewayCustomAuthorizerPolicy {
-	return events.APIGatewayCustomAuthorizerPolicy{
-		Version: "2012-10-17",
-		Statement: []events.IAMPolicyStatement{{
-			Action:   []string{"execute-api:Invoke"},
-			Effect:   effect,
-			Resource: []string{resource},
-		}},
+// document converts a policy to aws-lambda-go's type; they have the same
+// fields.
+func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
+	out := events.APIGatewayCustomAuthorizerPolicy{Version: p.Version, Statement: make([]events.IAMPolicyStatement, len(p.Statement))}
+	for i, st := range p.Statement {
+		out.Statement[i] = events.IAMPolicyStatement(st)
 	}
+	return out
 }
 
 // ConfigFrom takes the handler's part of the authorizer's settings.
@@ -170,6 +188,14 @@ func ConfigFrom(s settings.Authorizer) Config {
 		TokenHeader:    s.TokenHeader,
 		RequiredScopes: s.RequiredScopes,
 		RequiredGroups: s.RequiredGroups,
-		PolicyResource: s.PolicyResource,
+		Rules:          s.Rules,
+		Scope:          scope(s.PolicyResource),
 	}
+}
+
+func scope(r settings.PolicyResource) policy.Scope {
+	if r == settings.PolicyMethod {
+		return policy.ScopeMethod
+	}
+	return policy.ScopeStage
 }

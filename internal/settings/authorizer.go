@@ -2,13 +2,17 @@ package settings
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 )
 
 // Environment variables the authorizer reads. Deploy templates use these
@@ -25,6 +29,9 @@ const (
 	EnvJWKSTimeout         = "JWKS_TIMEOUT"
 	EnvJWKSRefreshInterval = "JWKS_REFRESH_INTERVAL"
 	EnvPolicyResource      = "POLICY_RESOURCE"
+	EnvFunctionTimeout     = "FUNCTION_TIMEOUT"
+	EnvRouteRules          = "ROUTE_RULES"
+	EnvRouteRulesFile      = "ROUTE_RULES_FILE"
 )
 
 // Defaults of the authorizer's settings.
@@ -35,6 +42,12 @@ const (
 	DefaultJWKSRefreshInterval = time.Hour
 	DefaultPolicyResource      = PolicyStage
 )
+
+// AnswerMargin is how long before Lambda's deadline the authorizer stops
+// waiting (for keys, for stores) and answers: enough to write the answer and
+// the log line, so that API Gateway gets our answer rather than Lambda's
+// timeout.
+const AnswerMargin = 150 * time.Millisecond
 
 // The token uses a Cognito user pool issues to a signed-in user.
 const (
@@ -64,7 +77,10 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvLeeway, Default: "5s", Doc: "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
 	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
 	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
+	{Name: EnvFunctionTimeout, Doc: "The function's timeout as deployed (a Go duration; the CDK stack and the SAM template set it). When set, `JWKS_TIMEOUT` plus the 150 ms answer margin must fit in it."},
 	{Name: EnvPolicyResource, Default: string(DefaultPolicyResource), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
+	{Name: EnvRouteRules, Doc: "Route rules: a JSON array of `{\"route\": \"METHOD /path\", ...conditions}` (see Route rules). Unset: every verified caller who passes `REQUIRED_GROUPS`/`REQUIRED_SCOPES` is allowed on the whole stage."},
+	{Name: EnvRouteRulesFile, Doc: "The path of a file holding the route rules' JSON (Lambda's environment holds 4 KB in all), e.g. `rules.json` shipped beside `bootstrap`. Not with `ROUTE_RULES`."},
 	logLevelSetting,
 }
 
@@ -81,7 +97,9 @@ type Authorizer struct {
 	JWKSTimeout         time.Duration
 	JWKSRefreshInterval time.Duration
 	PolicyResource      PolicyResource
-	LogLevel            slog.Level
+	// Rules are the route rules, nil when none are configured.
+	Rules    *policy.Rules
+	LogLevel slog.Level
 }
 
 // duration is a setting holding a Go duration within bounds.
@@ -208,6 +226,16 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	cfg.Leeway = leewaySetting.load(&p, get(EnvLeeway))
 	cfg.JWKSTimeout = jwksTimeoutSetting.load(&p, get(EnvJWKSTimeout))
 	cfg.JWKSRefreshInterval = jwksRefreshIntervalSetting.load(&p, get(EnvJWKSRefreshInterval))
+	if v := get(EnvFunctionTimeout); v != "" {
+		timeout, err := time.ParseDuration(v)
+		switch {
+		case err != nil || timeout < time.Second || timeout > 15*time.Minute:
+			p.add(EnvFunctionTimeout, "%q is not a Lambda timeout from 1s to 15m", v)
+		case cfg.JWKSTimeout+AnswerMargin > timeout:
+			p.add(EnvJWKSTimeout, "%v and the %v answer margin do not fit in %s=%v: lower %s or raise the function's timeout",
+				cfg.JWKSTimeout, AnswerMargin, EnvFunctionTimeout, timeout, EnvJWKSTimeout)
+		}
+	}
 
 	switch v := PolicyResource(strings.ToLower(get(EnvPolicyResource))); v {
 	case "":
@@ -217,6 +245,8 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	default:
 		p.add(EnvPolicyResource, "%q is not a policy resource: want stage or method", v)
 	}
+
+	cfg.Rules = loadRules(&p, get(EnvRouteRules), get(EnvRouteRulesFile))
 
 	level, err := ParseLogLevel(getenv(EnvLogLevel))
 	if err != nil {
@@ -228,6 +258,43 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 		return Authorizer{}, err
 	}
 	return cfg, nil
+}
+
+// loadRules parses the route rules of ROUTE_RULES or of the file named by
+// ROUTE_RULES_FILE; an error names the variable and the rule's index.
+func loadRules(p *problems, inline, file string) *policy.Rules {
+	var (
+		name string
+		data []byte
+	)
+	switch {
+	case inline != "" && file != "":
+		p.add(EnvRouteRules, "set %s or %s, not both", EnvRouteRules, EnvRouteRulesFile)
+		return nil
+	case inline != "":
+		name, data = EnvRouteRules, []byte(inline)
+	case file != "":
+		name = EnvRouteRulesFile
+		f, err := os.Open(file)
+		if err != nil {
+			p.add(name, "%v", err)
+			return nil
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, policy.MaxRulesSize+1))
+		if err != nil {
+			p.add(name, "reading %s: %v", file, err)
+			return nil
+		}
+	default:
+		return nil
+	}
+	rules, err := policy.ParseRules(data)
+	if err != nil {
+		p.add(name, "%v", err)
+		return nil
+	}
+	return rules
 }
 
 // checkJWKSURL accepts https anywhere and plain http only where no network

@@ -2,7 +2,9 @@ package settings_test
 
 import (
 	"log/slog"
+	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -230,6 +232,87 @@ func TestUserPoolRegion(t *testing.T) {
 		}
 		if err != nil || region != tt.region {
 			t.Errorf("UserPoolRegion(%q) = %q, %v, want %q", tt.id, region, err, tt.region)
+		}
+	}
+}
+
+func TestLoadAuthorizerRouteRules(t *testing.T) {
+	dir := t.TempDir()
+	good := `[{"route": "POST /add-note", "groups": ["writers"]}, {"route": "GET /notes"}]`
+	file := filepath.Join(dir, "rules.json")
+	if err := os.WriteFile(file, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantRules int
+		wantErr   string // the error's start; empty: none
+		wantIn    string // and a part of it
+	}{
+		{name: "none", env: map[string]string{}},
+		{name: "inline", env: map[string]string{settings.EnvRouteRules: good}, wantRules: 2},
+		{name: "file", env: map[string]string{settings.EnvRouteRulesFile: file}, wantRules: 2},
+		{name: "both", env: map[string]string{settings.EnvRouteRules: good, settings.EnvRouteRulesFile: file}, wantErr: settings.EnvRouteRules + ": "},
+		{name: "missing file", env: map[string]string{settings.EnvRouteRulesFile: filepath.Join(dir, "nope.json")}, wantErr: settings.EnvRouteRulesFile + ": "},
+		{name: "bad method", env: map[string]string{settings.EnvRouteRules: `[{"route": "GET /a"}, {"route": "FETCH /b"}]`}, wantErr: settings.EnvRouteRules + ": ", wantIn: "rules[1]: bad method"},
+		{name: "unknown field", env: map[string]string{settings.EnvRouteRules: `[{"route": "GET /a", "group": ["x"]}]`}, wantErr: settings.EnvRouteRules + ": ", wantIn: "rules[0]: unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := maps.Clone(base)
+			maps.Copy(vars, tt.env)
+			cfg, err := settings.LoadAuthorizer(env(vars))
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.wantIn) {
+					t.Fatalf("LoadAuthorizer(%v) error = %v, want one starting %q holding %q", tt.env, err, tt.wantErr, tt.wantIn)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			if cfg.Rules != nil {
+				got = cfg.Rules.Len()
+			}
+			if got != tt.wantRules {
+				t.Errorf("LoadAuthorizer(%v) rules = %d, want %d", tt.env, got, tt.wantRules)
+			}
+		})
+	}
+}
+
+func TestLoadAuthorizerFunctionTimeout(t *testing.T) {
+	base := map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}
+	tests := []struct {
+		jwksTimeout, functionTimeout string
+		wantErr                      string // the error's start; empty: none
+	}{
+		{"", "", ""},
+		{"", "5s", ""},
+		{"3s", "3150ms", ""},
+		{"3s", "3s", settings.EnvJWKSTimeout + ": "},
+		{"9s", "5s", settings.EnvJWKSTimeout + ": "},
+		{"", "soon", settings.EnvFunctionTimeout + ": "},
+		{"", "16m", settings.EnvFunctionTimeout + ": "},
+	}
+	for _, tt := range tests {
+		vars := maps.Clone(base)
+		vars[settings.EnvJWKSTimeout], vars[settings.EnvFunctionTimeout] = tt.jwksTimeout, tt.functionTimeout
+		_, err := settings.LoadAuthorizer(env(vars))
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("LoadAuthorizer(%s=%q, %s=%q) = %v", settings.EnvJWKSTimeout, tt.jwksTimeout, settings.EnvFunctionTimeout, tt.functionTimeout, err)
+			}
+			continue
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+			t.Errorf("LoadAuthorizer(%s=%q, %s=%q) error = %v, want one starting %q", settings.EnvJWKSTimeout, tt.jwksTimeout, settings.EnvFunctionTimeout, tt.functionTimeout, err, tt.wantErr)
+		}
+		if tt.wantErr == settings.EnvJWKSTimeout+": " && !strings.Contains(err.Error(), settings.EnvFunctionTimeout) {
+			t.Errorf("error %q does not name %s too", err, settings.EnvFunctionTimeout)
 		}
 	}
 }

@@ -26,10 +26,11 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 )
 
-// MaxTokenSize is the longest token Verify decodes, in bytes. Cognito tokens
-// are 1 to 2 KB, more with many groups or custom attributes; API Gateway
-// refuses request headers above 10 KB.
-const MaxTokenSize = 8 << 10
+// MaxTokenSize is the longest token Verify decodes, in bytes: API Gateway's
+// limit on a request header's value (10,240 bytes), so that every token API
+// Gateway can deliver is verified. Cognito tokens are 1 to 2 KB, more with
+// many groups or custom attributes.
+const MaxTokenSize = 10240
 
 // Algorithm is the one signing algorithm Verify accepts.
 const Algorithm = "RS256"
