@@ -7,9 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // benchAuthorize measures a warm authorizer (keys fetched, JSON decision logs
@@ -77,4 +82,23 @@ func BenchmarkRSA2048Verify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAuthorizeRules100 answers a valid ID token under 100 route rules
+// (each caller's policy lists every rule's resource): Allow.
+func BenchmarkAuthorizeRules100(b *testing.B) {
+	var rules strings.Builder
+	rules.WriteString("[")
+	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	for i := range 100 {
+		if i > 0 {
+			rules.WriteString(",")
+		}
+		fmt.Fprintf(&rules, `{"route": "%s /r%d/{id}/items", "groups": ["%s"]}`, methods[i%len(methods)], i, []string{"admins", "staff", "billing"}[i%3])
+	}
+	rules.WriteString("]")
+	f := newFixtureLogging(b, map[string]string{settings.EnvRouteRules: rules.String()}, io.Discard)
+	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + f.idToken(b),
+		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/r0/7/items"})
+	benchAuthorize(b, f, ev, false)
 }

@@ -231,6 +231,10 @@ func TestVerify(t *testing.T) {
 
 		{name: "no token_use", token: f.sign(t, with(id, "token_use", nil)), want: verify.ErrWrongTokenUse},
 		{name: "refresh token_use", token: f.sign(t, with(id, "token_use", "refresh")), want: verify.ErrWrongTokenUse},
+		{name: "nbf overflowing", token: f.sign(t, with(id, "nbf", 1e19)), want: verify.ErrInvalidClaims},
+		{name: "iat overflowing", token: f.sign(t, with(id, "iat", 1e300)), want: verify.ErrInvalidClaims},
+		{name: "exp past year 9999", token: f.sign(t, with(id, "exp", 1e300)), want: verify.ErrInvalidClaims},
+		{name: "negative iat", token: f.sign(t, with(id, "iat", -1)), want: verify.ErrInvalidClaims},
 		{name: "no sub", token: f.sign(t, with(id, "sub", nil)), want: verify.ErrInvalidClaims},
 		{name: "empty sub", token: f.sign(t, with(id, "sub", "")), want: verify.ErrInvalidClaims},
 		{name: "sub not a string", token: f.sign(t, with(id, "sub", 42)), want: verify.ErrInvalidClaims},

@@ -152,6 +152,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(claims) == 0 || iss == nil {
 		return nil, fmt.Errorf("%w: payload is empty or not a JSON object", ErrMalformed)
 	}
+	if derr := checkDates(claims); derr != nil {
+		return nil, derr
+	}
 	// The signature holds (jwt checks claims only after it). The issuer's
 	// rules come before jwt's time checks: a token for another client is
 	// reported as that, even when it has expired too.
@@ -164,6 +167,26 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	id.Issuer, _ = claims["iss"].(string)
 	return &Claims{raw: claims, id: id}, nil
+}
+
+// maxDate is 9999-12-31T23:59:59Z, the last second a numeric date may name.
+const maxDate = 253402300799
+
+// checkDates refuses exp, nbf and iat outside 0 to year 9999. jwt converts
+// a numeric date from float64 to int64 without a range check: 1e19 or
+// 1e300 overflow and read as far in the past, which nbf and iat would pass.
+func checkDates(claims map[string]any) error {
+	for _, name := range [...]string{"exp", "nbf", "iat"} {
+		v, ok := claims[name]
+		if !ok {
+			continue
+		}
+		f, isNumber := v.(float64)
+		if !isNumber || f < 0 || f > maxDate || f != f {
+			return fmt.Errorf("%w: %s is not a date from 1970 to 9999", ErrInvalidClaims, name)
+		}
+	}
+	return nil
 }
 
 // classify turns jwt's error into one of the package's. The errors of our
