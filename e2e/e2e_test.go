@@ -25,9 +25,9 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 // invokeTimeout bounds one invocation of a function, and the wait for its
@@ -55,8 +55,8 @@ func TestCognitoJourney(t *testing.T) {
 	// The builds overlap moto_server's start and the set-up of the pools.
 	binaries := buildAll(t, "../cmd/authorizer", "../cmd/add-note")
 
-	endpoint := motoserver.Start(t)
-	awsCfg := motoserver.Config(endpoint)
+	endpoint := mototest.Start(t)
+	awsCfg := mototest.Config(endpoint)
 	cognito := idp.NewFromConfig(awsCfg)
 	db := dynamodb.NewFromConfig(awsCfg)
 
@@ -105,7 +105,7 @@ func TestCognitoJourney(t *testing.T) {
 	addNote := startFunction(t, addNoteBin, map[string]string{
 		notes.EnvTable:            table,
 		notes.EnvEndpointDynamoDB: endpoint,
-		"AWS_REGION":              motoserver.Region,
+		"AWS_REGION":              mototest.Region,
 		// Dummies: moto_server takes any credentials. The function sees no
 		// other AWS setting: StartFunction passes only what it is given.
 		"AWS_ACCESS_KEY_ID":     "testing",
@@ -400,7 +400,7 @@ func buildAll(tb testing.TB, pkgs ...string) func() []string {
 	var wg sync.WaitGroup
 	for i, pkg := range pkgs {
 		dir := tb.TempDir()
-		wg.Go(func() { paths[i], errs[i] = runtimeapi.Build(ctx, pkg, dir) })
+		wg.Go(func() { paths[i], errs[i] = lambdatest.Build(ctx, pkg, dir) })
 	}
 	tb.Cleanup(func() {
 		wg.Wait()
@@ -419,7 +419,7 @@ func buildAll(tb testing.TB, pkgs ...string) func() []string {
 // function is a bootstrap binary running through a local Lambda Runtime
 // API, and its output: JSON log lines.
 type function struct {
-	*runtimeapi.Function
+	*lambdatest.Function
 	out *logBuffer
 }
 
@@ -432,7 +432,7 @@ func startFunction(tb testing.TB, binary string, env map[string]string) *functio
 		vars = append(vars, k+"="+v)
 	}
 	out := newLogBuffer()
-	fn, err := runtimeapi.StartFunction(context.Background(), binary, vars, out)
+	fn, err := lambdatest.StartFunction(context.Background(), binary, vars, out)
 	if err != nil {
 		tb.Fatalf("StartFunction(%s) error = %v", binary, err)
 	}
@@ -450,7 +450,7 @@ func startFunction(tb testing.TB, binary string, env map[string]string) *functio
 // invoke sends event to the function and returns its answer and the log
 // line it wrote for the event, the JSON line that carries the event's
 // request id.
-func (f *function) invoke(tb testing.TB, event []byte) (runtimeapi.Result, map[string]any) {
+func (f *function) invoke(tb testing.TB, event []byte) (lambdatest.Result, map[string]any) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), invokeTimeout)
 	defer cancel()

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 // env returns a getenv that reads m.
@@ -85,8 +85,8 @@ func TestRun(t *testing.T) {
 // the sample event, and the SDK pointed at moto's DynamoDB by
 // AWS_ENDPOINT_URL_DYNAMODB alone.
 func TestRunWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "notes-e2e"
 	_, err := client.CreateTable(t.Context(), notes.CreateTableInput(table))
 	if err != nil {
@@ -94,7 +94,7 @@ func TestRunWithMoto(t *testing.T) {
 	}
 
 	isolateAWS(t)
-	t.Setenv("AWS_REGION", motoserver.Region)
+	t.Setenv("AWS_REGION", mototest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv(notes.EnvEndpointDynamoDB, endpoint)

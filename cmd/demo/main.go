@@ -31,9 +31,9 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
 // The demo's user pool, app client and the group its API requires.
@@ -81,7 +81,7 @@ type demoCase struct {
 // run plays the demo, writing its report to w, and says whether every case
 // got the answer it should.
 func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool, error) {
-	pool, err := localpool.New(poolID, clientID)
+	pool, err := cognitotest.New(poolID, clientID)
 	if err != nil {
 		return false, err
 	}
@@ -97,12 +97,12 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 		return false, err
 	}
 	defer os.RemoveAll(dir)
-	binary, err := runtimeapi.Build(ctx, authorizerPkg, dir)
+	binary, err := lambdatest.Build(ctx, authorizerPkg, dir)
 	if err != nil {
 		return false, err
 	}
-	logs := &runtimeapi.Output{}
-	fn, err := runtimeapi.StartFunction(ctx, binary, []string{
+	logs := &lambdatest.Output{}
+	fn, err := lambdatest.StartFunction(ctx, binary, []string{
 		authorizer.EnvUserPoolID + "=" + poolID,
 		authorizer.EnvClientIDs + "=" + clientID,
 		authorizer.EnvJWKSURL + "=" + jwksURL,
@@ -166,17 +166,17 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	return allOK, nil
 }
 
-func makeCases(pool *localpool.Pool) ([]demoCase, error) {
+func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 	now := time.Now()
-	alice := localpool.User{Sub: "a1b2c3d4-0000-4000-8000-00000000a11c", Username: "alice", Email: "alice@example.com", Groups: []string{requiredGroup, "staff"}}
-	bob := localpool.User{Sub: "b0b0b0b0-0000-4000-8000-000000000b0b", Username: "bob", Email: "bob@example.com"}
+	alice := cognitotest.User{Sub: "a1b2c3d4-0000-4000-8000-00000000a11c", Username: "alice", Email: "alice@example.com", Groups: []string{requiredGroup, "staff"}}
+	bob := cognitotest.User{Sub: "b0b0b0b0-0000-4000-8000-000000000b0b", Username: "bob", Email: "bob@example.com"}
 
-	other, err := localpool.New("eu-west-1_OtherPool9", clientID)
+	other, err := cognitotest.New("eu-west-1_OtherPool9", clientID)
 	if err != nil {
 		return nil, err
 	}
 	var firstErr error
-	sign := func(p *localpool.Pool, claims jwt.MapClaims) string {
+	sign := func(p *cognitotest.Pool, claims jwt.MapClaims) string {
 		tok, err := p.Sign(claims)
 		if err != nil && firstErr == nil {
 			firstErr = err
@@ -214,7 +214,7 @@ func makeCases(pool *localpool.Pool) ([]demoCase, error) {
 
 // invoke sends the event in file, with token in place of {{token}}, to the
 // function and reads the answer and the authorizer's log line for it.
-func invoke(ctx context.Context, fn *runtimeapi.Function, logs *runtimeapi.Output, file, token string) (answer, error) {
+func invoke(ctx context.Context, fn *lambdatest.Function, logs *lambdatest.Output, file, token string) (answer, error) {
 	ev, err := os.ReadFile(file)
 	if err != nil {
 		return answer{}, err
@@ -311,7 +311,7 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // decision returns the reason and handler time of the authorizer's log line
 // for requestID. The line may reach the pipe a moment after the answer.
-func decision(logs *runtimeapi.Output, requestID string) (reason, took string) {
+func decision(logs *lambdatest.Output, requestID string) (reason, took string) {
 	deadline := time.Now().Add(time.Second)
 	for {
 		for _, line := range strings.Split(logs.String(), "\n") {

@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 func main() {
@@ -62,11 +62,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	pool, err := localpool.New(o.pool, o.client)
+	pool, err := cognitotest.New(o.pool, o.client)
 	if err != nil {
 		return fmt.Errorf("-pool: %w", err)
 	}
-	user := localpool.User{Sub: o.sub, Username: o.username, Email: o.email}
+	user := cognitotest.User{Sub: o.sub, Username: o.username, Email: o.email}
 	if o.groups != "" {
 		user.Groups = strings.Split(o.groups, ",")
 	}
@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	jwksURL := fmt.Sprintf("http://127.0.0.1:%d%s", port, pool.JWKSPath())
 
 	fmt.Fprintf(stdout, "# Local user pool %s, app client %s; JWKS at %s\n", o.pool, o.client, jwksURL)
-	fmt.Fprintf(stdout, "# The tokens are valid for %v, while this runs.\n", localpool.TokenLifetime)
+	fmt.Fprintf(stdout, "# The tokens are valid for %v, while this runs.\n", cognitotest.TokenLifetime)
 	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvUserPoolID, o.pool)
 	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvClientIDs, o.client)
 	fmt.Fprintf(stdout, "export %s=%s\n", authorizer.EnvJWKSURL, jwksURL)

@@ -18,7 +18,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 const (
@@ -28,7 +28,7 @@ const (
 	stageARN  = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*"
 )
 
-var alice = localpool.User{
+var alice = cognitotest.User{
 	Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com",
 	Groups: []string{"admins", "staff"}, Scopes: []string{"notes/write", "openid"},
 }
@@ -36,7 +36,7 @@ var alice = localpool.User{
 // fixture is a handler wired as cmd/authorizer wires it, against a local pool
 // whose JWKS is served on 127.0.0.1, logging into a buffer.
 type fixture struct {
-	pool    *localpool.Pool
+	pool    *cognitotest.Pool
 	handler *authorizer.Handler
 	logs    *bytes.Buffer
 }
@@ -52,7 +52,7 @@ func newFixture(t testing.TB, env map[string]string) *fixture {
 // newFixtureLogging is newFixture logging to w.
 func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixture {
 	t.Helper()
-	pool, err := localpool.New(poolID, clientID)
+	pool, err := cognitotest.New(poolID, clientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestLogsOneLinePerDecisionAndNeverTheToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := f.pool.IDToken(localpool.User{Sub: "bob-sub", Username: "bob"}, time.Now())
+	bob, err := f.pool.IDToken(cognitotest.User{Sub: "bob-sub", Username: "bob"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 const (
@@ -30,19 +30,19 @@ const (
 
 var (
 	now   = time.Unix(1_800_000_000, 0)
-	alice = localpool.User{Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"}}
+	alice = cognitotest.User{Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"}}
 )
 
 // fixture is a local pool with its JWKS served over HTTP on 127.0.0.1 and a
 // Verifier reading it through a jwks.Cache and keyfunc.
 type fixture struct {
-	pool     *localpool.Pool
+	pool     *cognitotest.Pool
 	verifier *cognito.Verifier
 }
 
 func newFixture(t testing.TB, change func(*cognito.Config)) *fixture {
 	t.Helper()
-	pool, err := localpool.New(poolID, clientID)
+	pool, err := cognitotest.New(poolID, clientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
-	otherPool, err := localpool.New("eu-west-1_Other999", clientID)
+	otherPool, err := cognitotest.New("eu-west-1_Other999", clientID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
 func TestLogger(t *testing.T) {
@@ -61,7 +61,7 @@ func TestLogger(t *testing.T) {
 }
 
 func TestFailReportsToRuntimeAPI(t *testing.T) {
-	srv, err := runtimeapi.NewServer()
+	srv, err := lambdatest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +87,8 @@ func TestFailReportsToRuntimeAPI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if _, err := srv.Invoke(ctx, []byte(`{}`)); !errors.Is(err, runtimeapi.ErrInitFailed) {
-		t.Errorf("Invoke() after init error = %v, want %v", err, runtimeapi.ErrInitFailed)
+	if _, err := srv.Invoke(ctx, []byte(`{}`)); !errors.Is(err, lambdatest.ErrInitFailed) {
+		t.Errorf("Invoke() after init error = %v, want %v", err, lambdatest.ErrInitFailed)
 	}
 }
 

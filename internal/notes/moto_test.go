@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 // createNotesTable creates a table with the key schema the deploy templates
@@ -72,8 +72,8 @@ func queryNotes(tb testing.TB, client *dynamodb.Client, table, userID string) []
 // DynamoDB. One moto_server serves all the subtests; each uses users of its
 // own.
 func TestDynamoStoreWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "notes-test"
 	createNotesTable(t, client, table)
 	store := notes.NewDynamoStore(client, table)

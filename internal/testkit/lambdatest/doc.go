@@ -1,4 +1,4 @@
-// Package runtimeapi is a local stand-in for the AWS Lambda service: it serves
+// Package lambdatest is a local stand-in for the AWS Lambda service: it serves
 // the Lambda Runtime API (version 2018-06-01) on 127.0.0.1 so that a real
 // bootstrap binary, built with aws-lambda-go, can run and answer events
 // outside Lambda, in tests and in the local demo.
@@ -20,4 +20,4 @@
 //     APIs answer 404, and responses are buffered, not streamed.
 //
 // See https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html.
-package runtimeapi
+package lambdatest

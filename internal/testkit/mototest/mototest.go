@@ -1,10 +1,10 @@
-// Package motoserver runs moto_server, moto's emulation of AWS APIs
+// Package mototest runs moto_server, moto's emulation of AWS APIs
 // (DynamoDB, Cognito user pools ...), for the tests that need a real AWS API
 // without an account or a network.
 //
 // moto_server comes with `pip install 'moto[server]'`. Where it is missing,
 // Start skips the test with that hint, or fails it under CI=true.
-package motoserver
+package mototest
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // Install says how to get moto_server.
