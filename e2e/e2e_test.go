@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -420,30 +418,14 @@ func buildAll(tb testing.TB, pkgs ...string) func() []string {
 // API, and its output: JSON log lines.
 type function struct {
 	*lambdatest.Function
-	out *logBuffer
+	out *lambdatest.Output
 }
 
 // startFunction starts binary with env, until the test ends. Its output is
 // logged if the test fails.
 func startFunction(tb testing.TB, binary string, env map[string]string) *function {
 	tb.Helper()
-	vars := make([]string, 0, len(env))
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	out := newLogBuffer()
-	fn, err := lambdatest.StartFunction(context.Background(), binary, vars, out)
-	if err != nil {
-		tb.Fatalf("StartFunction(%s) error = %v", binary, err)
-	}
-	tb.Cleanup(func() {
-		if err := fn.Stop(); err != nil {
-			tb.Errorf("stopping %s: %v", binary, err)
-		}
-		if tb.Failed() {
-			tb.Logf("output of %s with %v:\n%s", binary, env, out)
-		}
-	})
+	fn, out := lambdatest.Start(tb, binary, env)
 	return &function{Function: fn, out: out}
 }
 
@@ -458,9 +440,7 @@ func (f *function) invoke(tb testing.TB, event []byte) (lambdatest.Result, map[s
 	if err != nil {
 		tb.Fatalf("Invoke() error = %v", err)
 	}
-	// The function wrote its line before it answered, but the line is
-	// copied from its stdout by another goroutine.
-	line, err := f.out.waitLine(ctx, res.RequestID)
+	line, err := f.out.Line(ctx, res.RequestID)
 	if err != nil {
 		tb.Fatalf("log line of request %s: %v", res.RequestID, err)
 	}
@@ -526,65 +506,4 @@ func proxyRequest(tb testing.TB, token string, authorizerContext map[string]any,
 		tb.Fatal(err)
 	}
 	return ev
-}
-
-// logBuffer collects a function's output, written from another goroutine,
-// and lets the test wait for a line.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	written chan struct{} // closed and replaced on every Write
-}
-
-func newLogBuffer() *logBuffer {
-	return &logBuffer{written: make(chan struct{})}
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	close(b.written)
-	b.written = make(chan struct{})
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitLine returns the first complete JSON line that carries the Lambda
-// request id requestID, waiting for it until ctx ends.
-func (b *logBuffer) waitLine(ctx context.Context, requestID string) (map[string]any, error) {
-	for {
-		b.mu.Lock()
-		line := b.find(requestID)
-		written := b.written
-		b.mu.Unlock()
-		if line != nil {
-			return line, nil
-		}
-		select {
-		case <-written:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("no line of request %s in the output: %w", requestID, ctx.Err())
-		}
-	}
-}
-
-// find is waitLine's search; b.mu is held.
-func (b *logBuffer) find(requestID string) map[string]any {
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue // not JSON, or not complete yet
-		}
-		if line["request_id"] == requestID {
-			return line
-		}
-	}
-	return nil
 }

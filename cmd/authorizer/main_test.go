@@ -86,22 +86,7 @@ func start(t testing.TB, env map[string]string) (*lambdatest.Function, *lambdate
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vars []string
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	out := &lambdatest.Output{}
-	fn, err := lambdatest.StartFunction(context.Background(), path, vars, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		fn.Stop()
-		if t.Failed() {
-			t.Logf("function output:\n%s", out.String())
-		}
-	})
-	return fn, out
+	return lambdatest.Start(t, path, env)
 }
 
 func eventFile(t testing.TB, name, token string) []byte {

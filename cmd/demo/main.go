@@ -102,12 +102,12 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 		return false, err
 	}
 	logs := &lambdatest.Output{}
-	fn, err := lambdatest.StartFunction(ctx, binary, []string{
-		authorizer.EnvUserPoolID + "=" + poolID,
-		authorizer.EnvClientIDs + "=" + clientID,
-		authorizer.EnvJWKSURL + "=" + jwksURL,
-		authorizer.EnvRequiredGroups + "=" + requiredGroup,
-		"AWS_REGION=eu-west-1",
+	fn, err := lambdatest.StartFunction(ctx, binary, map[string]string{
+		authorizer.EnvUserPoolID:     poolID,
+		authorizer.EnvClientIDs:      clientID,
+		authorizer.EnvJWKSURL:        jwksURL,
+		authorizer.EnvRequiredGroups: requiredGroup,
+		"AWS_REGION":                 "eu-west-1",
 	}, logs)
 	if err != nil {
 		return false, err
@@ -242,7 +242,7 @@ func invoke(ctx context.Context, fn *lambdatest.Function, logs *lambdatest.Outpu
 			a.Outcome = "Deny 403"
 		}
 	}
-	a.Reason, a.Took = decision(logs, res.RequestID)
+	a.Reason, a.Took = decision(ctx, logs, res.RequestID)
 	return a, nil
 }
 
@@ -311,25 +311,14 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // decision returns the reason and handler time of the authorizer's log line
 // for requestID. The line may reach the pipe a moment after the answer.
-func decision(logs *lambdatest.Output, requestID string) (reason, took string) {
-	deadline := time.Now().Add(time.Second)
-	for {
-		for _, line := range strings.Split(logs.String(), "\n") {
-			if !strings.Contains(line, requestID) {
-				continue
-			}
-			var l struct {
-				Msg        string  `json:"msg"`
-				Reason     string  `json:"reason"`
-				DurationMS float64 `json:"duration_ms"`
-			}
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "authorizer decision" {
-				return l.Reason, fmt.Sprintf("%.2f ms", l.DurationMS)
-			}
-		}
-		if time.Now().After(deadline) {
-			return "", "?"
-		}
-		time.Sleep(5 * time.Millisecond)
+func decision(ctx context.Context, logs *lambdatest.Output, requestID string) (reason, took string) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	line, err := logs.Line(ctx, requestID)
+	if err != nil || line["msg"] != "authorizer decision" {
+		return "", "?"
 	}
+	reason, _ = line["reason"].(string)
+	ms, _ := line["duration_ms"].(float64)
+	return reason, fmt.Sprintf("%.2f ms", ms)
 }

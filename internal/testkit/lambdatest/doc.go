@@ -5,7 +5,9 @@
 //
 // A [Server] speaks the API; [Server.Invoke] queues one event and waits for
 // the function's answer. A [Function] starts a bootstrap binary against its
-// own Server with the environment Lambda would give it.
+// own Server with the environment Lambda would give it; [Build] builds one
+// as the Makefile does, [Start] runs one for the length of a test, and
+// [Output] collects what it writes and finds the log line of a request.
 //
 // It behaves like one Lambda execution environment, with these differences,
 // all of which keep it small and predictable:
