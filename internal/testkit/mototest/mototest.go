@@ -7,7 +7,6 @@
 package mototest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,13 +14,13 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
@@ -65,7 +64,7 @@ func start(t testing.TB, path string) (string, error) {
 	}
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 
-	out := &lockedBuffer{}
+	out := &lambdatest.Output{}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout = out
 	cmd.Stderr = out
@@ -146,23 +145,4 @@ func Config(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
-}
-
-// lockedBuffer collects the output of a running process, which writes to it
-// from another goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
