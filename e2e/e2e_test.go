@@ -18,7 +18,6 @@ import (
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
@@ -26,6 +25,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // invokeTimeout bounds one invocation of a function, and the wait for its
@@ -87,7 +87,7 @@ func TestCognitoJourney(t *testing.T) {
 	}
 
 	const table = "notes"
-	createNotesTable(t, db, table)
+	notestest.CreateTable(t, db, table)
 
 	bins := binaries()
 	authorizerBin, addNoteBin := bins[0], bins[1]
@@ -227,7 +227,7 @@ func TestCognitoJourney(t *testing.T) {
 				if tt.wantEmail != "" {
 					want[notes.AttrEmail] = tt.wantEmail
 				}
-				got := getItem(t, db, table, alice.Sub, created.ID)
+				got := notestest.GetItem(t, db, table, alice.Sub, created.ID)
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("stored item (-want +got):\n%s", diff)
 				}
@@ -346,42 +346,6 @@ func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
 		tb.Fatalf("InitiateAuth(%s, %s) = challenge %q, result %+v, want ID and access tokens", clientID, u.Username, out.ChallengeName, r)
 	}
 	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken)}
-}
-
-// createNotesTable creates the notes table with the key the deploy
-// templates give it.
-func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
-	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), notes.CreateTableInput(name))
-	if err != nil {
-		tb.Fatalf("CreateTable(%s) error = %v", name, err)
-	}
-}
-
-// getItem reads one note back, as string attributes, and fails the test if
-// there is none or an attribute is not a string.
-func getItem(tb testing.TB, client *dynamodb.Client, table, userID, noteID string) map[string]string {
-	tb.Helper()
-	out, err := client.GetItem(tb.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]dbtypes.AttributeValue{
-			notes.AttrUserID: &dbtypes.AttributeValueMemberS{Value: userID},
-			notes.AttrNoteID: &dbtypes.AttributeValueMemberS{Value: noteID},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil || out.Item == nil {
-		tb.Fatalf("GetItem(%s, %s) = %v, %v, want the note", userID, noteID, out, err)
-	}
-	item := make(map[string]string, len(out.Item))
-	for k, v := range out.Item {
-		s, ok := v.(*dbtypes.AttributeValueMemberS)
-		if !ok {
-			tb.Fatalf("GetItem(%s, %s): attribute %s is %T, want a string", userID, noteID, k, v)
-		}
-		item[k] = s.Value
-	}
-	return item
 }
 
 // buildAll builds each main package as a Lambda bootstrap, in the background

@@ -10,12 +10,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // env returns a getenv that reads m.
@@ -88,10 +87,7 @@ func TestRunWithMoto(t *testing.T) {
 	endpoint := mototest.Start(t)
 	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "notes-e2e"
-	_, err := client.CreateTable(t.Context(), notes.CreateTableInput(table))
-	if err != nil {
-		t.Fatalf("CreateTable() error = %v", err)
-	}
+	notestest.CreateTable(t, client, table)
 
 	isolateAWS(t)
 	t.Setenv("AWS_REGION", mototest.Region)
@@ -123,18 +119,9 @@ func TestRunWithMoto(t *testing.T) {
 	}
 
 	sub := req.RequestContext.Authorizer["sub"].(string)
-	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]types.AttributeValue{
-			notes.AttrUserID: &types.AttributeValueMemberS{Value: sub},
-			notes.AttrNoteID: &types.AttributeValueMemberS{Value: created.ID},
-		},
-	})
-	if err != nil || out.Item == nil {
-		t.Fatalf("GetItem(%s, %s) = %v, %v, want the note", sub, created.ID, out, err)
-	}
-	if got, ok := out.Item[notes.AttrNote].(*types.AttributeValueMemberS); !ok || got.Value != "Bring home milk" {
-		t.Errorf("stored note = %#v, want Bring home milk", out.Item[notes.AttrNote])
+	item := notestest.GetItem(t, client, table, sub, created.ID)
+	if item == nil || item[notes.AttrNote] != "Bring home milk" {
+		t.Errorf("stored item = %v, want the note Bring home milk", item)
 	}
 
 	var line map[string]any

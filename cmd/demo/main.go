@@ -22,7 +22,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -34,6 +33,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // The demo's user pool, app client and the group its API requires.
@@ -259,32 +259,12 @@ func addNote(ctx context.Context, eventsDir string, a *answer) (int, string, err
 	}
 	req.RequestContext.Authorizer = identity.Forwarded(a.Principal, a.Context)
 	req.Body, req.IsBase64Encoded = `{"note":"Bring home milk"}`, false
-	h := notes.NewHandler(&memoryStore{}, slog.New(slog.DiscardHandler))
+	h := notes.NewHandler(&notestest.Store{}, slog.New(slog.DiscardHandler))
 	resp, err := h.Handle(ctx, req)
 	if err != nil {
 		return 0, "", err
 	}
 	return resp.StatusCode, resp.Body, nil
-}
-
-// memoryStore keeps notes in memory, refusing to overwrite one.
-type memoryStore struct {
-	mu    sync.Mutex
-	notes map[[2]string]notes.Note
-}
-
-func (s *memoryStore) Put(_ context.Context, n notes.Note) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.notes == nil {
-		s.notes = map[[2]string]notes.Note{}
-	}
-	key := [2]string{n.UserID, n.ID}
-	if _, ok := s.notes[key]; ok {
-		return notes.ErrExists
-	}
-	s.notes[key] = n
-	return nil
 }
 
 func summary(ctx map[string]any) string {

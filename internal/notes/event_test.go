@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // sampleEventPath is the event `sam local invoke AddNoteFunction` sends.
@@ -63,7 +64,7 @@ func TestSampleEvent(t *testing.T) {
 		t.Errorf("principal (-want +got):\n%s", diff)
 	}
 
-	store := &fakeStore{}
+	store := &notestest.Store{}
 	h, logs := newTestHandler(t, store)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil {
@@ -80,7 +81,7 @@ func TestSampleEvent(t *testing.T) {
 		Email:     wantPrincipal.Email,
 		CreatedAt: testNow.Truncate(1e6),
 	}}
-	if diff := cmp.Diff(wantStored, store.stored); diff != "" {
+	if diff := cmp.Diff(wantStored, store.Stored()); diff != "" {
 		t.Errorf("stored (-want +got):\n%s", diff)
 	}
 	token := strings.TrimPrefix(req.Headers["Authorization"], "Bearer ")
