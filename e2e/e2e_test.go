@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
@@ -201,7 +200,7 @@ func TestCognitoJourney(t *testing.T) {
 				// API Gateway asks the authorizer, then hands its Allow
 				// answer to the integration as requestContext.authorizer.
 				allowed := authorize(t, authz, "request.json", tt.token)
-				req := proxyRequest(t, tt.token, identity.Forwarded(allowed.PrincipalID, allowed.Context), tt.note)
+				req := proxyRequest(t, tt.token, apigwtest.AuthorizerContext(allowed.PrincipalID, allowed.Context), tt.note)
 				res, line := addNote.invoke(t, req)
 				if res.Error != nil {
 					t.Fatalf("add-note answered the error %v, want 201", res.Error)
@@ -436,11 +435,7 @@ func authorize(tb testing.TB, fn *function, event, token string) events.APIGatew
 // {{token}}.
 func eventFile(tb testing.TB, name, token string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "events", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+	return apigwtest.Event(tb, filepath.Join("..", "events", name), token)
 }
 
 // proxyRequest is the sample add-note request as API Gateway passes it to
@@ -449,14 +444,7 @@ func eventFile(tb testing.TB, name, token string) []byte {
 // note in the body.
 func proxyRequest(tb testing.TB, token string, authorizerContext map[string]any, note string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "events", "add-note.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		tb.Fatalf("decoding add-note.json: %v", err)
-	}
+	req := apigwtest.ProxyRequest(tb, filepath.Join("..", "events", "add-note.json"))
 	body, err := json.Marshal(map[string]string{"note": note})
 	if err != nil {
 		tb.Fatal(err)

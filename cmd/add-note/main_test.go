@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
@@ -101,14 +101,7 @@ func TestRunWithMoto(t *testing.T) {
 		t.Fatalf("run() error = %v", err)
 	}
 
-	data, err := os.ReadFile(filepath.Join("..", "..", "events", "add-note.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		t.Fatalf("decoding the sample event: %v", err)
-	}
+	req := apigwtest.ProxyRequest(t, filepath.Join("..", "..", "events", "add-note.json"))
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("Handle(sample event) = %d %s, %v, want 201", resp.StatusCode, resp.Body, err)

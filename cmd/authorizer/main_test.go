@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
@@ -91,11 +92,7 @@ func start(t testing.TB, env map[string]string) (*lambdatest.Function, *lambdate
 
 func eventFile(t testing.TB, name, token string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+	return apigwtest.Event(t, filepath.Join("..", "..", "events", name), token)
 }
 
 func invoke(t testing.TB, fn *lambdatest.Function, ev []byte) lambdatest.Result {

@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -31,6 +30,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
@@ -215,11 +215,10 @@ func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 // invoke sends the event in file, with token in place of {{token}}, to the
 // function and reads the answer and the authorizer's log line for it.
 func invoke(ctx context.Context, fn *lambdatest.Function, logs *lambdatest.Output, file, token string) (answer, error) {
-	ev, err := os.ReadFile(file)
+	ev, err := apigwtest.ReadEvent(file, token)
 	if err != nil {
 		return answer{}, err
 	}
-	ev = bytes.ReplaceAll(ev, []byte("{{token}}"), []byte(token))
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	res, err := fn.Invoke(ctx, ev)
@@ -249,15 +248,11 @@ func invoke(ctx context.Context, fn *lambdatest.Function, logs *lambdatest.Outpu
 // addNote runs the add-note handler, with an in-memory store, on the sample
 // proxy event whose authorizer context is a's, as API Gateway passes it.
 func addNote(ctx context.Context, eventsDir string, a *answer) (int, string, error) {
-	b, err := os.ReadFile(filepath.Join(eventsDir, "add-note.json"))
+	req, err := apigwtest.ReadProxyRequest(filepath.Join(eventsDir, "add-note.json"))
 	if err != nil {
 		return 0, "", err
 	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		return 0, "", fmt.Errorf("decoding add-note.json: %w", err)
-	}
-	req.RequestContext.Authorizer = identity.Forwarded(a.Principal, a.Context)
+	req.RequestContext.Authorizer = apigwtest.AuthorizerContext(a.Principal, a.Context)
 	req.Body, req.IsBase64Encoded = `{"note":"Bring home milk"}`, false
 	h := notes.NewHandler(&notestest.Store{}, slog.New(slog.DiscardHandler))
 	resp, err := h.Handle(ctx, req)

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
@@ -134,7 +134,7 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 			return nil, fmt.Errorf("-events: %w", err)
 		}
 		path := filepath.Join(o.out, name)
-		if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token)), 0o644); err != nil {
+		if err := os.WriteFile(path, apigwtest.FillToken(b, token), 0o644); err != nil {
 			return nil, err
 		}
 		written = append(written, path)

@@ -1,45 +1,24 @@
 package notes_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // sampleEventPath is the event `sam local invoke AddNoteFunction` sends.
 var sampleEventPath = filepath.Join("..", "..", "events", "add-note.json")
 
-// readSampleEvent decodes events/add-note.json, refusing any field that
-// events.APIGatewayProxyRequest does not have, so that a misspelt field
-// cannot go unnoticed.
-func readSampleEvent(tb testing.TB) events.APIGatewayProxyRequest {
-	tb.Helper()
-	data, err := os.ReadFile(sampleEventPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var req events.APIGatewayProxyRequest
-	if err := dec.Decode(&req); err != nil {
-		tb.Fatalf("decoding %s: %v", sampleEventPath, err)
-	}
-	return req
-}
-
 func TestSampleEvent(t *testing.T) {
-	req := readSampleEvent(t)
+	req := apigwtest.ProxyRequest(t, sampleEventPath)
 	if req.HTTPMethod != http.MethodPost || req.Resource != "/add-note" || req.IsBase64Encoded {
 		t.Errorf("event is %s %s (base64 %v), want POST /add-note, not base64", req.HTTPMethod, req.Resource, req.IsBase64Encoded)
 	}
