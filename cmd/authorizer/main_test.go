@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,14 +71,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// jwksServer serves pool's JWKS on 127.0.0.1.
-func jwksServer(t testing.TB, pool *cognitotest.Pool) string {
-	t.Helper()
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
-	return srv.URL + pool.JWKSPath()
-}
-
 // start runs the real binary through the Lambda Runtime API with env.
 func start(t testing.TB, env map[string]string) (*lambdatest.Function, *lambdatest.Output) {
 	t.Helper()
@@ -107,11 +98,7 @@ func invoke(t testing.TB, fn *lambdatest.Function, ev []byte) lambdatest.Result 
 }
 
 func TestBinaryAnswersEvents(t *testing.T) {
-	pool, err := cognitotest.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwksURL := jwksServer(t, pool)
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	fn, _ := start(t, map[string]string{
 		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
 		authorizer.EnvJWKSURL: jwksURL, authorizer.EnvRequiredGroups: "staff",
@@ -188,14 +175,11 @@ func TestBinaryStopsOnBadConfiguration(t *testing.T) {
 }
 
 func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
-	pool, err := cognitotest.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	pool.SetDown(true)
 	fn, out := start(t, map[string]string{
 		authorizer.EnvUserPoolID: poolID, authorizer.EnvClientIDs: clientID,
-		authorizer.EnvJWKSURL: jwksServer(t, pool), authorizer.EnvJWKSTimeout: "500ms",
+		authorizer.EnvJWKSURL: jwksURL, authorizer.EnvJWKSTimeout: "500ms",
 	})
 	id, err := pool.IDToken(alice, time.Now())
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -52,16 +51,11 @@ func newFixture(t testing.TB, env map[string]string) *fixture {
 // newFixtureLogging is newFixture logging to w.
 func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixture {
 	t.Helper()
-	pool, err := cognitotest.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	vars := map[string]string{
 		authorizer.EnvUserPoolID: poolID,
 		authorizer.EnvClientIDs:  clientID,
-		authorizer.EnvJWKSURL:    srv.URL + pool.JWKSPath(),
+		authorizer.EnvJWKSURL:    jwksURL,
 	}
 	for k, v := range env {
 		vars[k] = v

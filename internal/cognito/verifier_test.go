@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -42,13 +41,8 @@ type fixture struct {
 
 func newFixture(t testing.TB, change func(*cognito.Config)) *fixture {
 	t.Helper()
-	pool, err := cognitotest.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
-	cache, err := jwks.New(jwks.Options{URL: srv.URL + pool.JWKSPath(), Now: func() time.Time { return now }})
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
+	cache, err := jwks.New(jwks.Options{URL: jwksURL, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

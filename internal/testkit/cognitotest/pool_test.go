@@ -93,3 +93,24 @@ func TestRotateAndRemove(t *testing.T) {
 		t.Error("New(bad pool id) = nil error")
 	}
 }
+
+func TestStart(t *testing.T) {
+	var jwksURL string
+	t.Run("served", func(t *testing.T) {
+		pool, u := cognitotest.Start(t, "eu-west-1_Test1", "client1")
+		jwksURL = u
+		resp, err := http.Get(jwksURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != string(pool.JWKS()) {
+			t.Errorf("GET %s = %d %s, want the pool's JWKS", jwksURL, resp.StatusCode, body)
+		}
+	})
+	if resp, err := http.Get(jwksURL); err == nil {
+		resp.Body.Close()
+		t.Errorf("GET %s after the test = %d, want no server", jwksURL, resp.StatusCode)
+	}
+}
