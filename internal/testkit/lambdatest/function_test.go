@@ -159,34 +159,27 @@ func TestFunction(t *testing.T) {
 		}
 	})
 
-	t.Run("handler error", func(t *testing.T) {
-		t.Parallel()
-		f, _ := Start(t, binary, nil)
-		ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
-		defer cancel()
+	// Errors reported for an event leave the function running.
+	for _, tt := range []struct {
+		name, event string
+		want        FunctionError
+	}{
+		{"handler error", `{"action":"fail","message":"no name"}`, FunctionError{Message: "invalid event: no name", Type: "validationError"}},
+		{"broken response stream", `{"action":"broken-reader"}`, FunctionError{Message: "stream broke", Type: "errorString"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, _ := Start(t, binary, nil)
+			ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+			defer cancel()
 
-		res, err := f.Invoke(ctx, []byte(`{"action":"fail","message":"no name"}`))
-		want := &FunctionError{Message: "invalid event: no name", Type: "validationError"}
-		if err != nil || res.Payload != nil || !reflect.DeepEqual(res.Error, want) {
-			t.Fatalf("Invoke(fail) = %s, %v, want error %+v", fmtResult(res), err, *want)
-		}
-		// A returned error leaves the function running.
-		invokeEcho(ctx, t, f, "still there")
-	})
-
-	t.Run("broken response stream", func(t *testing.T) {
-		t.Parallel()
-		f, _ := Start(t, binary, nil)
-		ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
-		defer cancel()
-
-		res, err := f.Invoke(ctx, []byte(`{"action":"broken-reader"}`))
-		want := &FunctionError{Message: "stream broke", Type: "errorString"}
-		if err != nil || res.Payload != nil || !reflect.DeepEqual(res.Error, want) {
-			t.Fatalf("Invoke(broken-reader) = %s, %v, want error %+v", fmtResult(res), err, *want)
-		}
-		invokeEcho(ctx, t, f, "still there")
-	})
+			res, err := f.Invoke(ctx, []byte(tt.event))
+			if err != nil || res.Payload != nil || !reflect.DeepEqual(res.Error, &tt.want) {
+				t.Fatalf("Invoke(%s) = %s, %v, want error %+v", tt.event, fmtResult(res), err, tt.want)
+			}
+			invokeEcho(ctx, t, f, "still there")
+		})
+	}
 
 	t.Run("panic", func(t *testing.T) {
 		t.Parallel()
