@@ -42,7 +42,7 @@ devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying 
 # ---- Tests ----
 
 .PHONY: test
-test: ## Run every test (with -race) and a short fuzz pass; tools that are missing are skipped (CI=true: failed).
+test: ## Run every test (with -race; one checks that no Lambda binary links internal/testkit) and a short fuzz pass; tools that are missing are skipped (CI=true: failed).
 	@command -v moto_server >/dev/null || echo "moto_server not found: the DynamoDB and Cognito tests skip (pip install 'moto[server]'; CI=true: they fail)"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...

@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,14 +16,15 @@ import (
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // invokeTimeout bounds one invocation of a function, and the wait for its
@@ -55,8 +52,8 @@ func TestCognitoJourney(t *testing.T) {
 	// The builds overlap moto_server's start and the set-up of the pools.
 	binaries := buildAll(t, "../cmd/authorizer", "../cmd/add-note")
 
-	endpoint := motoserver.Start(t)
-	awsCfg := motoserver.Config(endpoint)
+	endpoint := mototest.Start(t)
+	awsCfg := mototest.Config(endpoint)
 	cognito := idp.NewFromConfig(awsCfg)
 	db := dynamodb.NewFromConfig(awsCfg)
 
@@ -89,7 +86,7 @@ func TestCognitoJourney(t *testing.T) {
 	}
 
 	const table = "notes"
-	createNotesTable(t, db, table)
+	notestest.CreateTable(t, db, table)
 
 	bins := binaries()
 	authorizerBin, addNoteBin := bins[0], bins[1]
@@ -105,7 +102,7 @@ func TestCognitoJourney(t *testing.T) {
 	addNote := startFunction(t, addNoteBin, map[string]string{
 		settings.EnvNotesTable:       table,
 		settings.EnvEndpointDynamoDB: endpoint,
-		"AWS_REGION":                 motoserver.Region,
+		"AWS_REGION":                 mototest.Region,
 		// Dummies: moto_server takes any credentials. The function sees no
 		// other AWS setting: StartFunction passes only what it is given.
 		"AWS_ACCESS_KEY_ID":     "testing",
@@ -203,7 +200,7 @@ func TestCognitoJourney(t *testing.T) {
 				// API Gateway asks the authorizer, then hands its Allow
 				// answer to the integration as requestContext.authorizer.
 				allowed := authorize(t, authz, "request.json", tt.token)
-				req := proxyRequest(t, tt.token, identity.Forwarded(allowed.PrincipalID, allowed.Context), tt.note)
+				req := proxyRequest(t, tt.token, apigwtest.AuthorizerContext(allowed.PrincipalID, allowed.Context), tt.note)
 				res, line := addNote.invoke(t, req)
 				if res.Error != nil {
 					t.Fatalf("add-note answered the error %v, want 201", res.Error)
@@ -229,7 +226,7 @@ func TestCognitoJourney(t *testing.T) {
 				if tt.wantEmail != "" {
 					want[notes.AttrEmail] = tt.wantEmail
 				}
-				got := getItem(t, db, table, alice.Sub, created.ID)
+				got := notestest.GetItem(t, db, table, alice.Sub, created.ID)
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("stored item (-want +got):\n%s", diff)
 				}
@@ -358,42 +355,6 @@ func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
 	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken)}
 }
 
-// createNotesTable creates the notes table with the key the deploy
-// templates give it.
-func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
-	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), notes.CreateTableInput(name))
-	if err != nil {
-		tb.Fatalf("CreateTable(%s) error = %v", name, err)
-	}
-}
-
-// getItem reads one note back, as string attributes, and fails the test if
-// there is none or an attribute is not a string.
-func getItem(tb testing.TB, client *dynamodb.Client, table, userID, noteID string) map[string]string {
-	tb.Helper()
-	out, err := client.GetItem(tb.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]dbtypes.AttributeValue{
-			notes.AttrUserID: &dbtypes.AttributeValueMemberS{Value: userID},
-			notes.AttrNoteID: &dbtypes.AttributeValueMemberS{Value: noteID},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil || out.Item == nil {
-		tb.Fatalf("GetItem(%s, %s) = %v, %v, want the note", userID, noteID, out, err)
-	}
-	item := make(map[string]string, len(out.Item))
-	for k, v := range out.Item {
-		s, ok := v.(*dbtypes.AttributeValueMemberS)
-		if !ok {
-			tb.Fatalf("GetItem(%s, %s): attribute %s is %T, want a string", userID, noteID, k, v)
-		}
-		item[k] = s.Value
-	}
-	return item
-}
-
 // buildAll builds each main package as a Lambda bootstrap, in the background
 // and in parallel. The function returned waits for the builds and returns
 // the binaries' paths in the order of pkgs; call it from the test's own
@@ -408,7 +369,7 @@ func buildAll(tb testing.TB, pkgs ...string) func() []string {
 	var wg sync.WaitGroup
 	for i, pkg := range pkgs {
 		dir := tb.TempDir()
-		wg.Go(func() { paths[i], errs[i] = runtimeapi.Build(ctx, pkg, dir) })
+		wg.Go(func() { paths[i], errs[i] = lambdatest.Build(ctx, pkg, dir) })
 	}
 	tb.Cleanup(func() {
 		wg.Wait()
@@ -427,38 +388,22 @@ func buildAll(tb testing.TB, pkgs ...string) func() []string {
 // function is a bootstrap binary running through a local Lambda Runtime
 // API, and its output: JSON log lines.
 type function struct {
-	*runtimeapi.Function
-	out *logBuffer
+	*lambdatest.Function
+	out *lambdatest.Output
 }
 
 // startFunction starts binary with env, until the test ends. Its output is
 // logged if the test fails.
 func startFunction(tb testing.TB, binary string, env map[string]string) *function {
 	tb.Helper()
-	vars := make([]string, 0, len(env))
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	out := newLogBuffer()
-	fn, err := runtimeapi.StartFunction(context.Background(), binary, vars, out)
-	if err != nil {
-		tb.Fatalf("StartFunction(%s) error = %v", binary, err)
-	}
-	tb.Cleanup(func() {
-		if err := fn.Stop(); err != nil {
-			tb.Errorf("stopping %s: %v", binary, err)
-		}
-		if tb.Failed() {
-			tb.Logf("output of %s with %v:\n%s", binary, env, out)
-		}
-	})
+	fn, out := lambdatest.Start(tb, binary, env)
 	return &function{Function: fn, out: out}
 }
 
 // invoke sends event to the function and returns its answer and the log
 // line it wrote for the event, the JSON line that carries the event's
 // request id.
-func (f *function) invoke(tb testing.TB, event []byte) (runtimeapi.Result, map[string]any) {
+func (f *function) invoke(tb testing.TB, event []byte) (lambdatest.Result, map[string]any) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), invokeTimeout)
 	defer cancel()
@@ -466,9 +411,7 @@ func (f *function) invoke(tb testing.TB, event []byte) (runtimeapi.Result, map[s
 	if err != nil {
 		tb.Fatalf("Invoke() error = %v", err)
 	}
-	// The function wrote its line before it answered, but the line is
-	// copied from its stdout by another goroutine.
-	line, err := f.out.waitLine(ctx, res.RequestID)
+	line, err := f.out.Line(ctx, res.RequestID)
 	if err != nil {
 		tb.Fatalf("log line of request %s: %v", res.RequestID, err)
 	}
@@ -500,11 +443,7 @@ func authorize(tb testing.TB, fn *function, event, token string) events.APIGatew
 // {{token}}.
 func eventFile(tb testing.TB, name, token string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "events", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+	return apigwtest.Event(tb, filepath.Join("..", "events", name), token)
 }
 
 // proxyRequest is the sample add-note request as API Gateway passes it to
@@ -513,14 +452,7 @@ func eventFile(tb testing.TB, name, token string) []byte {
 // note in the body.
 func proxyRequest(tb testing.TB, token string, authorizerContext map[string]any, note string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "events", "add-note.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		tb.Fatalf("decoding add-note.json: %v", err)
-	}
+	req := apigwtest.ProxyRequest(tb, filepath.Join("..", "events", "add-note.json"))
 	body, err := json.Marshal(map[string]string{"note": note})
 	if err != nil {
 		tb.Fatal(err)
@@ -534,65 +466,4 @@ func proxyRequest(tb testing.TB, token string, authorizerContext map[string]any,
 		tb.Fatal(err)
 	}
 	return ev
-}
-
-// logBuffer collects a function's output, written from another goroutine,
-// and lets the test wait for a line.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	written chan struct{} // closed and replaced on every Write
-}
-
-func newLogBuffer() *logBuffer {
-	return &logBuffer{written: make(chan struct{})}
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	close(b.written)
-	b.written = make(chan struct{})
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitLine returns the first complete JSON line that carries the Lambda
-// request id requestID, waiting for it until ctx ends.
-func (b *logBuffer) waitLine(ctx context.Context, requestID string) (map[string]any, error) {
-	for {
-		b.mu.Lock()
-		line := b.find(requestID)
-		written := b.written
-		b.mu.Unlock()
-		if line != nil {
-			return line, nil
-		}
-		select {
-		case <-written:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("no line of request %s in the output: %w", requestID, ctx.Err())
-		}
-	}
-}
-
-// find is waitLine's search; b.mu is held.
-func (b *logBuffer) find(requestID string) map[string]any {
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue // not JSON, or not complete yet
-		}
-		if line["request_id"] == requestID {
-			return line
-		}
-	}
-	return nil
 }

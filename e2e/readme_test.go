@@ -11,10 +11,10 @@ import (
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	idptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // readmeBlock returns the first ```sh block after the heading in README.md.
@@ -43,8 +43,8 @@ func readmeBlock(tb testing.TB, heading string) string {
 func TestREADMEUserAndTokens(t *testing.T) {
 	awsCLI := testenv.LookPath(t, "aws", "pip install awscli")
 	script := readmeBlock(t, "### A user and their tokens")
-	endpoint := motoserver.Start(t)
-	client := idp.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	client := idp.NewFromConfig(mototest.Config(endpoint))
 
 	pool, err := client.CreateUserPool(t.Context(), &idp.CreateUserPoolInput{
 		PoolName:               aws.String("readme"),
@@ -65,7 +65,7 @@ func TestREADMEUserAndTokens(t *testing.T) {
 		"AWS_ENDPOINT_URL=" + endpoint,
 		"AWS_ACCESS_KEY_ID=testing",
 		"AWS_SECRET_ACCESS_KEY=testing",
-		"AWS_DEFAULT_REGION=" + motoserver.Region,
+		"AWS_DEFAULT_REGION=" + mototest.Region,
 		"POOL_ID=" + poolID,
 		"CLIENT_ID=" + clientID,
 	}

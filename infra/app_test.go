@@ -15,7 +15,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 func TestTokenPattern(t *testing.T) {

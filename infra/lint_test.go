@@ -5,7 +5,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // cdkIgnoredChecks are the cfn-lint checks the synthesized template may

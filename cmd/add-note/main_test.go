@@ -9,14 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // env returns a getenv that reads m.
@@ -86,16 +85,13 @@ func TestRun(t *testing.T) {
 // the sample event, and the SDK pointed at moto's DynamoDB by
 // AWS_ENDPOINT_URL_DYNAMODB alone.
 func TestRunWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "notes-e2e"
-	_, err := client.CreateTable(t.Context(), notes.CreateTableInput(table))
-	if err != nil {
-		t.Fatalf("CreateTable() error = %v", err)
-	}
+	notestest.CreateTable(t, client, table)
 
 	isolateAWS(t)
-	t.Setenv("AWS_REGION", motoserver.Region)
+	t.Setenv("AWS_REGION", mototest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv(settings.EnvEndpointDynamoDB, endpoint)
@@ -106,14 +102,7 @@ func TestRunWithMoto(t *testing.T) {
 		t.Fatalf("run() error = %v", err)
 	}
 
-	data, err := os.ReadFile(filepath.Join("..", "..", "events", "add-note.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		t.Fatalf("decoding the sample event: %v", err)
-	}
+	req := apigwtest.ProxyRequest(t, filepath.Join("..", "..", "events", "add-note.json"))
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("Handle(sample event) = %d %s, %v, want 201", resp.StatusCode, resp.Body, err)
@@ -124,18 +113,9 @@ func TestRunWithMoto(t *testing.T) {
 	}
 
 	sub := req.RequestContext.Authorizer["sub"].(string)
-	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]types.AttributeValue{
-			notes.AttrUserID: &types.AttributeValueMemberS{Value: sub},
-			notes.AttrNoteID: &types.AttributeValueMemberS{Value: created.ID},
-		},
-	})
-	if err != nil || out.Item == nil {
-		t.Fatalf("GetItem(%s, %s) = %v, %v, want the note", sub, created.ID, out, err)
-	}
-	if got, ok := out.Item[notes.AttrNote].(*types.AttributeValueMemberS); !ok || got.Value != "Bring home milk" {
-		t.Errorf("stored note = %#v, want Bring home milk", out.Item[notes.AttrNote])
+	item := notestest.GetItem(t, client, table, sub, created.ID)
+	if item == nil || item[notes.AttrNote] != "Bring home milk" {
+		t.Errorf("stored item = %v, want the note Bring home milk", item)
 	}
 
 	var line map[string]any

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,9 +14,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
 const (
@@ -25,7 +25,7 @@ const (
 	clientID = "4fr8n6nrk1v2example1q2w3e4"
 )
 
-var alice = localpool.User{Sub: "alice-sub", Username: "alice", Email: "alice@example.com", Groups: []string{"staff"}}
+var alice = cognitotest.User{Sub: "alice-sub", Username: "alice", Email: "alice@example.com", Groups: []string{"staff"}}
 
 func TestRunRejectsBadConfiguration(t *testing.T) {
 	tests := []struct {
@@ -60,7 +60,7 @@ var binary = sync.OnceValues(func() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	return runtimeapi.Build(ctx, ".", dir)
+	return lambdatest.Build(ctx, ".", dir)
 })
 
 func TestMain(m *testing.M) {
@@ -71,49 +71,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// jwksServer serves pool's JWKS on 127.0.0.1.
-func jwksServer(t testing.TB, pool *localpool.Pool) string {
-	t.Helper()
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
-	return srv.URL + pool.JWKSPath()
-}
-
 // start runs the real binary through the Lambda Runtime API with env.
-func start(t testing.TB, env map[string]string) (*runtimeapi.Function, *runtimeapi.Output) {
+func start(t testing.TB, env map[string]string) (*lambdatest.Function, *lambdatest.Output) {
 	t.Helper()
 	path, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vars []string
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	out := &runtimeapi.Output{}
-	fn, err := runtimeapi.StartFunction(context.Background(), path, vars, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		fn.Stop()
-		if t.Failed() {
-			t.Logf("function output:\n%s", out.String())
-		}
-	})
-	return fn, out
+	return lambdatest.Start(t, path, env)
 }
 
 func eventFile(t testing.TB, name, token string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token))
+	return apigwtest.Event(t, filepath.Join("..", "..", "events", name), token)
 }
 
-func invoke(t testing.TB, fn *runtimeapi.Function, ev []byte) runtimeapi.Result {
+func invoke(t testing.TB, fn *lambdatest.Function, ev []byte) lambdatest.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -125,11 +98,7 @@ func invoke(t testing.TB, fn *runtimeapi.Function, ev []byte) runtimeapi.Result 
 }
 
 func TestBinaryAnswersEvents(t *testing.T) {
-	pool, err := localpool.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwksURL := jwksServer(t, pool)
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	fn, _ := start(t, map[string]string{
 		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
 		settings.EnvJWKSURL: jwksURL, settings.EnvRequiredGroups: "staff",
@@ -146,7 +115,7 @@ func TestBinaryAnswersEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outsider, err := pool.IDToken(localpool.User{Sub: "bob-sub", Username: "bob"}, time.Now())
+	outsider, err := pool.IDToken(cognitotest.User{Sub: "bob-sub", Username: "bob"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,8 +160,8 @@ func TestBinaryStopsOnBadConfiguration(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := fn.Invoke(ctx, eventFile(t, "token.json", "x"))
-	if !errors.Is(err, runtimeapi.ErrInitFailed) {
-		t.Fatalf("Invoke() = %v, want %v", err, runtimeapi.ErrInitFailed)
+	if !errors.Is(err, lambdatest.ErrInitFailed) {
+		t.Fatalf("Invoke() = %v, want %v", err, lambdatest.ErrInitFailed)
 	}
 	if !strings.Contains(err.Error(), settings.EnvUserPoolID+": required") {
 		t.Errorf("Invoke() = %q, want it to name %s", err, settings.EnvUserPoolID)
@@ -206,14 +175,11 @@ func TestBinaryStopsOnBadConfiguration(t *testing.T) {
 }
 
 func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
-	pool, err := localpool.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	pool.SetDown(true)
 	fn, out := start(t, map[string]string{
 		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
-		settings.EnvJWKSURL: jwksServer(t, pool), settings.EnvJWKSTimeout: "500ms",
+		settings.EnvJWKSURL: jwksURL, settings.EnvJWKSTimeout: "500ms",
 	})
 	id, err := pool.IDToken(alice, time.Now())
 	if err != nil {

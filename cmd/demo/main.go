@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,7 +21,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -30,10 +28,12 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // The demo's user pool, app client and the group its API requires.
@@ -81,7 +81,7 @@ type demoCase struct {
 // run plays the demo, writing its report to w, and says whether every case
 // got the answer it should.
 func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool, error) {
-	pool, err := localpool.New(poolID, clientID)
+	pool, err := cognitotest.New(poolID, clientID)
 	if err != nil {
 		return false, err
 	}
@@ -97,17 +97,17 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 		return false, err
 	}
 	defer os.RemoveAll(dir)
-	binary, err := runtimeapi.Build(ctx, authorizerPkg, dir)
+	binary, err := lambdatest.Build(ctx, authorizerPkg, dir)
 	if err != nil {
 		return false, err
 	}
-	logs := &runtimeapi.Output{}
-	fn, err := runtimeapi.StartFunction(ctx, binary, []string{
-		settings.EnvUserPoolID + "=" + poolID,
-		settings.EnvClientIDs + "=" + clientID,
-		settings.EnvJWKSURL + "=" + jwksURL,
-		settings.EnvRequiredGroups + "=" + requiredGroup,
-		"AWS_REGION=eu-west-1",
+	logs := &lambdatest.Output{}
+	fn, err := lambdatest.StartFunction(ctx, binary, map[string]string{
+		settings.EnvUserPoolID:     poolID,
+		settings.EnvClientIDs:      clientID,
+		settings.EnvJWKSURL:        jwksURL,
+		settings.EnvRequiredGroups: requiredGroup,
+		"AWS_REGION":               "eu-west-1",
 	}, logs)
 	if err != nil {
 		return false, err
@@ -166,17 +166,17 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	return allOK, nil
 }
 
-func makeCases(pool *localpool.Pool) ([]demoCase, error) {
+func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 	now := time.Now()
-	alice := localpool.User{Sub: "a1b2c3d4-0000-4000-8000-00000000a11c", Username: "alice", Email: "alice@example.com", Groups: []string{requiredGroup, "staff"}}
-	bob := localpool.User{Sub: "b0b0b0b0-0000-4000-8000-000000000b0b", Username: "bob", Email: "bob@example.com"}
+	alice := cognitotest.User{Sub: "a1b2c3d4-0000-4000-8000-00000000a11c", Username: "alice", Email: "alice@example.com", Groups: []string{requiredGroup, "staff"}}
+	bob := cognitotest.User{Sub: "b0b0b0b0-0000-4000-8000-000000000b0b", Username: "bob", Email: "bob@example.com"}
 
-	other, err := localpool.New("eu-west-1_OtherPool9", clientID)
+	other, err := cognitotest.New("eu-west-1_OtherPool9", clientID)
 	if err != nil {
 		return nil, err
 	}
 	var firstErr error
-	sign := func(p *localpool.Pool, claims jwt.MapClaims) string {
+	sign := func(p *cognitotest.Pool, claims jwt.MapClaims) string {
 		tok, err := p.Sign(claims)
 		if err != nil && firstErr == nil {
 			firstErr = err
@@ -214,12 +214,11 @@ func makeCases(pool *localpool.Pool) ([]demoCase, error) {
 
 // invoke sends the event in file, with token in place of {{token}}, to the
 // function and reads the answer and the authorizer's log line for it.
-func invoke(ctx context.Context, fn *runtimeapi.Function, logs *runtimeapi.Output, file, token string) (answer, error) {
-	ev, err := os.ReadFile(file)
+func invoke(ctx context.Context, fn *lambdatest.Function, logs *lambdatest.Output, file, token string) (answer, error) {
+	ev, err := apigwtest.ReadEvent(file, token)
 	if err != nil {
 		return answer{}, err
 	}
-	ev = bytes.ReplaceAll(ev, []byte("{{token}}"), []byte(token))
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	res, err := fn.Invoke(ctx, ev)
@@ -242,49 +241,25 @@ func invoke(ctx context.Context, fn *runtimeapi.Function, logs *runtimeapi.Outpu
 			a.Outcome = "Deny 403"
 		}
 	}
-	a.Reason, a.Took = decision(logs, res.RequestID)
+	a.Reason, a.Took = decision(ctx, logs, res.RequestID)
 	return a, nil
 }
 
 // addNote runs the add-note handler, with an in-memory store, on the sample
 // proxy event whose authorizer context is a's, as API Gateway passes it.
 func addNote(ctx context.Context, eventsDir string, a *answer) (int, string, error) {
-	b, err := os.ReadFile(filepath.Join(eventsDir, "add-note.json"))
+	req, err := apigwtest.ReadProxyRequest(filepath.Join(eventsDir, "add-note.json"))
 	if err != nil {
 		return 0, "", err
 	}
-	var req events.APIGatewayProxyRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		return 0, "", fmt.Errorf("decoding add-note.json: %w", err)
-	}
-	req.RequestContext.Authorizer = identity.Forwarded(a.Principal, a.Context)
+	req.RequestContext.Authorizer = apigwtest.AuthorizerContext(a.Principal, a.Context)
 	req.Body, req.IsBase64Encoded = `{"note":"Bring home milk"}`, false
-	h := notes.NewHandler(&memoryStore{}, slog.New(slog.DiscardHandler))
+	h := notes.NewHandler(&notestest.Store{}, slog.New(slog.DiscardHandler))
 	resp, err := h.Handle(ctx, req)
 	if err != nil {
 		return 0, "", err
 	}
 	return resp.StatusCode, resp.Body, nil
-}
-
-// memoryStore keeps notes in memory, refusing to overwrite one.
-type memoryStore struct {
-	mu    sync.Mutex
-	notes map[[2]string]notes.Note
-}
-
-func (s *memoryStore) Put(_ context.Context, n notes.Note) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.notes == nil {
-		s.notes = map[[2]string]notes.Note{}
-	}
-	key := [2]string{n.UserID, n.ID}
-	if _, ok := s.notes[key]; ok {
-		return notes.ErrExists
-	}
-	s.notes[key] = n
-	return nil
 }
 
 func summary(ctx map[string]any) string {
@@ -311,25 +286,14 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // decision returns the reason and handler time of the authorizer's log line
 // for requestID. The line may reach the pipe a moment after the answer.
-func decision(logs *runtimeapi.Output, requestID string) (reason, took string) {
-	deadline := time.Now().Add(time.Second)
-	for {
-		for _, line := range strings.Split(logs.String(), "\n") {
-			if !strings.Contains(line, requestID) {
-				continue
-			}
-			var l struct {
-				Msg        string  `json:"msg"`
-				Reason     string  `json:"reason"`
-				DurationMS float64 `json:"duration_ms"`
-			}
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "authorizer decision" {
-				return l.Reason, fmt.Sprintf("%.2f ms", l.DurationMS)
-			}
-		}
-		if time.Now().After(deadline) {
-			return "", "?"
-		}
-		time.Sleep(5 * time.Millisecond)
+func decision(ctx context.Context, logs *lambdatest.Output, requestID string) (reason, took string) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	line, err := logs.Line(ctx, requestID)
+	if err != nil || line["msg"] != "authorizer decision" {
+		return "", "?"
 	}
+	reason, _ = line["reason"].(string)
+	ms, _ := line["duration_ms"].(float64)
+	return reason, fmt.Sprintf("%.2f ms", ms)
 }

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -23,8 +22,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 func main() {
@@ -61,11 +61,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	pool, err := localpool.New(o.pool, o.client)
+	pool, err := cognitotest.New(o.pool, o.client)
 	if err != nil {
 		return fmt.Errorf("-pool: %w", err)
 	}
-	user := localpool.User{Sub: o.sub, Username: o.username, Email: o.email}
+	user := cognitotest.User{Sub: o.sub, Username: o.username, Email: o.email}
 	if o.groups != "" {
 		user.Groups = strings.Split(o.groups, ",")
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	jwksURL := fmt.Sprintf("http://127.0.0.1:%d%s", port, pool.JWKSPath())
 
 	fmt.Fprintf(stdout, "# Local user pool %s, app client %s; JWKS at %s\n", o.pool, o.client, jwksURL)
-	fmt.Fprintf(stdout, "# The tokens are valid for %v, while this runs.\n", localpool.TokenLifetime)
+	fmt.Fprintf(stdout, "# The tokens are valid for %v, while this runs.\n", cognitotest.TokenLifetime)
 	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvUserPoolID, o.pool)
 	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvClientIDs, o.client)
 	fmt.Fprintf(stdout, "export %s=%s\n", settings.EnvJWKSURL, jwksURL)
@@ -133,7 +133,7 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 			return nil, fmt.Errorf("-events: %w", err)
 		}
 		path := filepath.Join(o.out, name)
-		if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token)), 0o644); err != nil {
+		if err := os.WriteFile(path, apigwtest.FillToken(b, token), 0o644); err != nil {
 			return nil, err
 		}
 		written = append(written, path)

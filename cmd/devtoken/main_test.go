@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
 // TestTokensVerifyWhileServing runs devtoken as a user would and checks that
@@ -22,7 +22,7 @@ import (
 func TestTokensVerifyWhileServing(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout runtimeapi.Output
+	var stdout lambdatest.Output
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-events", "../../events", "-out", out, "-groups", "notes,staff"}, &stdout)

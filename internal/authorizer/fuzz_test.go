@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 )
 
 // checkAnswer is what every answer must satisfy, whatever the input: one of
@@ -45,7 +46,7 @@ func FuzzEvent(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(bytes.ReplaceAll(b, []byte("{{token}}"), []byte(token)))
+		f.Add(apigwtest.FillToken(b, token))
 	}
 	f.Add([]byte(tokenEvent("Bearer " + token)))
 	f.Add([]byte(requestEvent(map[string]string{"authorization": token}, nil)))
@@ -113,7 +114,7 @@ func TestEventFilesDecode(t *testing.T) {
 		seen++
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			fx := newFixture(t, nil)
-			ev := bytes.ReplaceAll(b, []byte("{{token}}"), []byte(fx.idToken(t)))
+			ev := apigwtest.FillToken(b, fx.idToken(t))
 			var typed events.APIGatewayCustomAuthorizerRequestTypeRequest
 			dec := json.NewDecoder(bytes.NewReader(ev))
 			if err := dec.Decode(&typed); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,9 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
@@ -30,7 +29,7 @@ const (
 	stageARN  = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*"
 )
 
-var alice = localpool.User{
+var alice = cognitotest.User{
 	Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com",
 	Groups: []string{"admins", "staff"}, Scopes: []string{"notes/write", "openid"},
 }
@@ -38,7 +37,7 @@ var alice = localpool.User{
 // fixture is a handler wired as cmd/authorizer wires it, against a local pool
 // whose JWKS is served on 127.0.0.1, logging into a buffer.
 type fixture struct {
-	pool    *localpool.Pool
+	pool    *cognitotest.Pool
 	handler *authorizer.Handler
 	logs    *bytes.Buffer
 }
@@ -54,16 +53,11 @@ func newFixture(t testing.TB, env map[string]string) *fixture {
 // newFixtureLogging is newFixture logging to w.
 func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixture {
 	t.Helper()
-	pool, err := localpool.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
 	vars := map[string]string{
 		settings.EnvUserPoolID: poolID,
 		settings.EnvClientIDs:  clientID,
-		settings.EnvJWKSURL:    srv.URL + pool.JWKSPath(),
+		settings.EnvJWKSURL:    jwksURL,
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -412,7 +406,7 @@ func TestLogsOneLinePerDecisionAndNeverTheToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := f.pool.IDToken(localpool.User{Sub: "bob-sub", Username: "bob"}, time.Now())
+	bob, err := f.pool.IDToken(cognitotest.User{Sub: "bob-sub", Username: "bob"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

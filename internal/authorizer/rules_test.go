@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 // TestRouteRules drives the handler with the route rules of the README (in
@@ -22,9 +22,9 @@ func TestRouteRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, map[string]string{settings.EnvRouteRules: string(rules)})
-	writer := localpool.User{Sub: "22222222-0000-4000-8000-000000000b0b", Username: "bob", Groups: []string{"writers"}}
+	writer := cognitotest.User{Sub: "22222222-0000-4000-8000-000000000b0b", Username: "bob", Groups: []string{"writers"}}
 	tokens := map[string]string{}
-	for name, u := range map[string]localpool.User{"alice (admins)": alice, "bob (writers)": writer} {
+	for name, u := range map[string]cognitotest.User{"alice (admins)": alice, "bob (writers)": writer} {
 		tok, err := f.pool.IDToken(u, time.Now())
 		if err != nil {
 			t.Fatal(err)

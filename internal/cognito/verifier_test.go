@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
@@ -31,29 +30,20 @@ const (
 
 var (
 	now   = time.Unix(1_800_000_000, 0)
-	alice = localpool.User{Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"}}
+	alice = cognitotest.User{Sub: "11111111-2222-3333-4444-555555555555", Username: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"}}
 )
 
 // fixture is a local pool with its JWKS served over HTTP on 127.0.0.1 and a
 // Verifier reading it through a jwks.Cache and keyfunc.
 type fixture struct {
-	pool     *localpool.Pool
+	pool     *cognitotest.Pool
 	verifier *verify.Verifier
 }
 
 func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	t.Helper()
-	pool, err := localpool.New(poolID, clientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(pool)
-	t.Cleanup(srv.Close)
-	cache, err := jwks.New(jwks.Options{
-		URL:  srv.URL + pool.JWKSPath(),
-		Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm},
-		Now:  func() time.Time { return now },
-	})
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
+	cache, err := jwks.New(jwks.Options{URL: jwksURL, Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm}, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +143,7 @@ func TestVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
-	otherPool, err := localpool.New("eu-west-1_Other999", clientID)
+	otherPool, err := cognitotest.New("eu-west-1_Other999", clientID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ package identity
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -77,25 +76,4 @@ func FromAuthorizer(authorizer map[string]any) (Principal, error) {
 func stringValue(m map[string]any, key string) string {
 	s, _ := m[key].(string)
 	return s
-}
-
-// Forwarded returns requestContext.authorizer as API Gateway builds it for a
-// REST integration from an authorizer's principalId and context: every
-// context value as a string, and principalId beside them. The demo and the
-// end-to-end tests use it to hand an Allow answer to the endpoint as API
-// Gateway would.
-func Forwarded(principalID string, context map[string]any) map[string]any {
-	out := make(map[string]any, len(context)+1)
-	for k, v := range context {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case float64:
-			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	out["principalId"] = principalID
-	return out
 }

@@ -46,22 +46,3 @@ func TestFromAuthorizer(t *testing.T) {
 		})
 	}
 }
-
-func TestForwardedRoundTrip(t *testing.T) {
-	ctx := map[string]any{
-		identity.KeySub: "s1", identity.KeyUsername: "alice", identity.KeyGroups: "notes",
-		"exp": 1795325400.0, "email_verified": true,
-	}
-	fw := identity.Forwarded("s1", ctx)
-	want := map[string]any{
-		"principalId": "s1", "sub": "s1", "username": "alice", "cognito:groups": "notes",
-		"exp": "1795325400", "email_verified": "true",
-	}
-	if diff := cmp.Diff(want, fw); diff != "" {
-		t.Errorf("Forwarded() mismatch (-want +got):\n%s", diff)
-	}
-	p, err := identity.FromAuthorizer(fw)
-	if err != nil || p.Sub != "s1" || p.Username != "alice" || len(p.Groups) != 1 {
-		t.Errorf("FromAuthorizer(Forwarded()) = %+v, %v", p, err)
-	}
-}

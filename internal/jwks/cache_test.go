@@ -20,7 +20,7 @@ import (
 	"github.com/MicahParks/jwkset"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 // clock is a fake clock the tests move by hand; nothing sleeps.
@@ -44,7 +44,7 @@ func (c *clock) Add(d time.Duration) {
 // server serves a pool's JWKS on 127.0.0.1 and counts the requests; down
 // makes it answer 503, delay makes it slow.
 type server struct {
-	pool    *localpool.Pool
+	pool    *cognitotest.Pool
 	hits    atomic.Int64
 	down    atomic.Bool
 	delay   atomic.Int64 // nanoseconds
@@ -55,7 +55,7 @@ type server struct {
 
 func newServer(t testing.TB) *server {
 	t.Helper()
-	pool, err := localpool.New("eu-west-1_AbC123xyz", "client")
+	pool, err := cognitotest.New("eu-west-1_AbC123xyz", "client")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func newCache(t testing.TB, s *server, c *clock, change func(*jwks.Options)) *jw
 	return cache
 }
 
-func kid(p *localpool.Pool) string {
+func kid(p *cognitotest.Pool) string {
 	_, k := p.SigningKey()
 	return k
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/runtimeapi"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
 func TestLogger(t *testing.T) {
@@ -51,7 +51,7 @@ func checkLambdaLine(t *testing.T, line, wantLevel string) {
 }
 
 func TestFailReportsToRuntimeAPI(t *testing.T) {
-	srv, err := runtimeapi.NewServer()
+	srv, err := lambdatest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +78,8 @@ func TestFailReportsToRuntimeAPI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if _, err := srv.Invoke(ctx, []byte(`{}`)); !errors.Is(err, runtimeapi.ErrInitFailed) {
-		t.Errorf("Invoke() after init error = %v, want %v", err, runtimeapi.ErrInitFailed)
+	if _, err := srv.Invoke(ctx, []byte(`{}`)); !errors.Is(err, lambdatest.ErrInitFailed) {
+		t.Errorf("Invoke() after init error = %v, want %v", err, lambdatest.ErrInitFailed)
 	}
 }
 

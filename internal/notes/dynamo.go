@@ -24,24 +24,6 @@ const (
 	AttrCreatedAt = "createdAt"                // S: CreatedAtLayout
 )
 
-// CreateTableInput describes the notes table, name, as DynamoStore expects
-// it: the key AttrUserID and AttrNoteID, on-demand. The deploy templates
-// declare the same table; this is for local DynamoDBs (moto in the tests).
-func CreateTableInput(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrUserID), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrUserID), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrNoteID), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	}
-}
-
 // CreatedAtLayout is the format of createdAt, in the table and in answers:
 // RFC 3339 in UTC with milliseconds, e.g. 2026-11-22T04:18:09.123Z.
 const CreatedAtLayout = "2006-01-02T15:04:05.000Z07:00"

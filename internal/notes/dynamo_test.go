@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // fakePutItem records PutItem's input and answers with err.
@@ -26,21 +27,6 @@ func (f *fakePutItem) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ..
 		return nil, f.err
 	}
 	return &dynamodb.PutItemOutput{}, nil
-}
-
-// stringAttrs returns the string attributes of an item, failing the test on
-// any other type.
-func stringAttrs(tb testing.TB, item map[string]types.AttributeValue) map[string]string {
-	tb.Helper()
-	out := make(map[string]string, len(item))
-	for name, v := range item {
-		s, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			tb.Fatalf("attribute %s is %T, want a string", name, v)
-		}
-		out[name] = s.Value
-	}
-	return out
 }
 
 var testNote = notes.Note{
@@ -91,7 +77,7 @@ func TestDynamoStorePutItem(t *testing.T) {
 			if got := aws.ToString(api.in.TableName); got != "notes-test" {
 				t.Errorf("TableName = %q, want notes-test", got)
 			}
-			if diff := cmp.Diff(tt.wantItem, stringAttrs(t, api.in.Item)); diff != "" {
+			if diff := cmp.Diff(tt.wantItem, notestest.StringAttrs(t, api.in.Item)); diff != "" {
 				t.Errorf("Item (-want +got):\n%s", diff)
 			}
 			if api.in.ConditionExpression == nil {
@@ -100,7 +86,7 @@ func TestDynamoStorePutItem(t *testing.T) {
 			if diff := cmp.Diff(map[string]string{
 				":note":      "Bring home milk",
 				":createdAt": "2026-11-22T04:18:09.123Z",
-			}, stringAttrs(t, api.in.ExpressionAttributeValues)); diff != "" {
+			}, notestest.StringAttrs(t, api.in.ExpressionAttributeValues)); diff != "" {
 				t.Errorf("ExpressionAttributeValues (-want +got):\n%s", diff)
 			}
 		})

@@ -1,44 +1,24 @@
 package notes_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // sampleEventPath is the event `sam local invoke AddNoteFunction` sends.
 var sampleEventPath = filepath.Join("..", "..", "events", "add-note.json")
 
-// readSampleEvent decodes events/add-note.json, refusing any field that
-// events.APIGatewayProxyRequest does not have, so that a misspelt field
-// cannot go unnoticed.
-func readSampleEvent(tb testing.TB) events.APIGatewayProxyRequest {
-	tb.Helper()
-	data, err := os.ReadFile(sampleEventPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var req events.APIGatewayProxyRequest
-	if err := dec.Decode(&req); err != nil {
-		tb.Fatalf("decoding %s: %v", sampleEventPath, err)
-	}
-	return req
-}
-
 func TestSampleEvent(t *testing.T) {
-	req := readSampleEvent(t)
+	req := apigwtest.ProxyRequest(t, sampleEventPath)
 	if req.HTTPMethod != http.MethodPost || req.Resource != "/add-note" || req.IsBase64Encoded {
 		t.Errorf("event is %s %s (base64 %v), want POST /add-note, not base64", req.HTTPMethod, req.Resource, req.IsBase64Encoded)
 	}
@@ -63,7 +43,7 @@ func TestSampleEvent(t *testing.T) {
 		t.Errorf("principal (-want +got):\n%s", diff)
 	}
 
-	store := &fakeStore{}
+	store := &notestest.Store{}
 	h, logs := newTestHandler(t, store)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil {
@@ -80,7 +60,7 @@ func TestSampleEvent(t *testing.T) {
 		Email:     wantPrincipal.Email,
 		CreatedAt: testNow.Truncate(1e6),
 	}}
-	if diff := cmp.Diff(wantStored, store.stored); diff != "" {
+	if diff := cmp.Diff(wantStored, store.Stored()); diff != "" {
 		t.Errorf("stored (-want +got):\n%s", diff)
 	}
 	token := strings.TrimPrefix(req.Headers["Authorization"], "Bearer ")

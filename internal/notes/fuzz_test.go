@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 // Body encodings FuzzHandler tries.
@@ -59,7 +60,7 @@ func FuzzHandler(f *testing.F) {
 		case fuzzMarkedOnly:
 			req.IsBase64Encoded = true
 		}
-		store := &fakeStore{}
+		store := &notestest.Store{}
 		h := notes.NewHandler(store, slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)),
 			notes.WithClock(func() time.Time { return start }))
 
@@ -73,8 +74,8 @@ func FuzzHandler(f *testing.F) {
 			if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
 				t.Fatalf("201 body %q is not JSON: %v", resp.Body, err)
 			}
-			if len(store.stored) != 1 || store.stored[0].Text != got.Note || store.stored[0].ID != got.ID {
-				t.Fatalf("201 with %+v, but stored %+v, want that note once", got, store.stored)
+			if stored := store.Stored(); len(stored) != 1 || stored[0].Text != got.Note || stored[0].ID != got.ID {
+				t.Fatalf("201 with %+v, but stored %+v, want that note once", got, stored)
 			}
 			checkStoredNote(t, got.Note)
 		case http.StatusBadRequest:
@@ -82,8 +83,8 @@ func FuzzHandler(f *testing.F) {
 			if err := json.Unmarshal([]byte(resp.Body), &got); err != nil || got.Message == "" {
 				t.Fatalf("400 body %q is not a JSON message: %v", resp.Body, err)
 			}
-			if len(store.attempts) != 0 {
-				t.Fatalf("400 %q, but the store saw %+v", got.Message, store.attempts)
+			if len(store.Attempts()) != 0 {
+				t.Fatalf("400 %q, but the store saw %+v", got.Message, store.Attempts())
 			}
 		default:
 			t.Fatalf("status = %d (body %s), want 201 or 400", resp.StatusCode, resp.Body)

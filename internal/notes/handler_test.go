@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
 
 const (
@@ -34,36 +35,6 @@ const (
 var testNow = time.Date(2026, 11, 22, 4, 18, 9, 123456789, time.UTC)
 
 const testCreatedAt = "2026-11-22T04:18:09.123Z"
-
-// fakeStore is a Store in memory. errs are the answers of successive Puts
-// (nil: store the note); once they are used up, every Put stores.
-type fakeStore struct {
-	mu        sync.Mutex
-	errs      []error
-	attempts  []notes.Note
-	stored    []notes.Note
-	deadlines []time.Time // of each attempt's context; zero where it has none
-}
-
-func (s *fakeStore) Put(ctx context.Context, n notes.Note) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.attempts = append(s.attempts, n)
-	deadline, _ := ctx.Deadline()
-	s.deadlines = append(s.deadlines, deadline)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if len(s.errs) > 0 {
-		err := s.errs[0]
-		s.errs = s.errs[1:]
-		if err != nil {
-			return err
-		}
-	}
-	s.stored = append(s.stored, n)
-	return nil
-}
 
 // fixedIDs returns an id source that hands out ids in turn, then fails.
 func fixedIDs(ids ...string) func(time.Time) (string, error) {
@@ -225,7 +196,7 @@ func TestHandleStoresNote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{}
+			store := &notestest.Store{}
 			h, logs := newTestHandler(t, store)
 			req := newRequest(tt.body)
 			req.IsBase64Encoded = tt.base64
@@ -246,7 +217,7 @@ func TestHandleStoresNote(t *testing.T) {
 				Email:     testEmail,
 				CreatedAt: testNow.Truncate(time.Millisecond),
 			}}
-			if diff := cmp.Diff(wantStored, store.stored); diff != "" {
+			if diff := cmp.Diff(wantStored, store.Stored()); diff != "" {
 				t.Errorf("stored (-want +got):\n%s", diff)
 			}
 
@@ -351,7 +322,7 @@ func TestHandleRejectsBadBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{}
+			store := &notestest.Store{}
 			h, logs := newTestHandler(t, store)
 			req := newRequest(tt.body)
 			req.IsBase64Encoded = tt.base64
@@ -364,8 +335,8 @@ func TestHandleRejectsBadBody(t *testing.T) {
 			if !strings.Contains(body["message"], tt.wantMessage) {
 				t.Errorf("message = %q, want it to contain %q", body["message"], tt.wantMessage)
 			}
-			if len(store.attempts) != 0 {
-				t.Errorf("store saw %d puts, want none: %+v", len(store.attempts), store.attempts)
+			if len(store.Attempts()) != 0 {
+				t.Errorf("store saw %d puts, want none: %+v", len(store.Attempts()), store.Attempts())
 			}
 
 			l := oneLogLine(t, logs)
@@ -393,7 +364,7 @@ func TestHandleRefusesWithoutPrincipal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{}
+			store := &notestest.Store{}
 			h, logs := newTestHandler(t, store)
 			req := newRequest(`{"note":"Bring home milk"}`)
 			req.RequestContext.Authorizer = tt.authorizer
@@ -406,8 +377,8 @@ func TestHandleRefusesWithoutPrincipal(t *testing.T) {
 			if got := body["message"]; got != "Unauthorized" {
 				t.Errorf("message = %q, want Unauthorized", got)
 			}
-			if len(store.attempts) != 0 {
-				t.Errorf("store saw %d puts, want none", len(store.attempts))
+			if len(store.Attempts()) != 0 {
+				t.Errorf("store saw %d puts, want none", len(store.Attempts()))
 			}
 			l := oneLogLine(t, logs)
 			if l.Level != "ERROR" || l.Status != http.StatusUnauthorized || !strings.Contains(l.Error, "without the authorizer") {
@@ -474,7 +445,7 @@ func TestHandleStoreFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{errs: tt.errs}
+			store := &notestest.Store{Errs: tt.errs}
 			ids := tt.ids
 			if ids == nil {
 				ids = []string{"id-1", "id-2", "id-3"}
@@ -486,8 +457,8 @@ func TestHandleStoreFailures(t *testing.T) {
 				t.Fatalf("Handle() error = %v, want nil", err)
 			}
 			body := checkResponse(t, resp, tt.wantStatus)
-			if len(store.attempts) != tt.wantAttempts {
-				t.Errorf("store saw %d puts, want %d", len(store.attempts), tt.wantAttempts)
+			if len(store.Attempts()) != tt.wantAttempts {
+				t.Errorf("store saw %d puts, want %d", len(store.Attempts()), tt.wantAttempts)
 			}
 			l := oneLogLine(t, logs)
 			if l.Retries != tt.wantRetries {
@@ -495,8 +466,8 @@ func TestHandleStoreFailures(t *testing.T) {
 			}
 
 			if tt.wantStatus == http.StatusCreated {
-				if body["id"] != tt.wantID || len(store.stored) != 1 || store.stored[0].ID != tt.wantID {
-					t.Errorf("answered id %q and stored %+v, want id %s stored once", body["id"], store.stored, tt.wantID)
+				if body["id"] != tt.wantID || len(store.Stored()) != 1 || store.Stored()[0].ID != tt.wantID {
+					t.Errorf("answered id %q and stored %+v, want id %s stored once", body["id"], store.Stored(), tt.wantID)
 				}
 				return
 			}
@@ -506,8 +477,8 @@ func TestHandleStoreFailures(t *testing.T) {
 			if strings.Contains(resp.Body, "SECRET") || strings.Contains(resp.Body, "exists") {
 				t.Errorf("body %s leaks the error", resp.Body)
 			}
-			if len(store.stored) != 0 {
-				t.Errorf("stored %+v, want nothing", store.stored)
+			if len(store.Stored()) != 0 {
+				t.Errorf("stored %+v, want nothing", store.Stored())
 			}
 			if l.Level != "ERROR" || l.Status != http.StatusInternalServerError || !strings.Contains(l.Error, tt.wantLogError) {
 				t.Errorf("log line = %+v, want ERROR, status 500, error containing %q", l, tt.wantLogError)
@@ -521,7 +492,7 @@ func TestHandleStoreFailures(t *testing.T) {
 
 func TestHandleDeadline(t *testing.T) {
 	t.Run("put ends before the invocation", func(t *testing.T) {
-		store := &fakeStore{}
+		store := &notestest.Store{}
 		h, _ := newTestHandler(t, store)
 		deadline := time.Now().Add(time.Hour)
 		ctx, cancel := context.WithDeadline(t.Context(), deadline)
@@ -529,22 +500,22 @@ func TestHandleDeadline(t *testing.T) {
 
 		resp, _ := h.Handle(ctx, newRequest(`{"note":"milk"}`))
 		checkResponse(t, resp, http.StatusCreated)
-		got := store.deadlines[0]
+		got := store.Deadlines()[0]
 		if !got.Before(deadline) || got.Before(deadline.Add(-time.Second)) {
 			t.Errorf("put's deadline = %v, want shortly before the invocation's %v", got, deadline)
 		}
 	})
 
 	t.Run("no time left", func(t *testing.T) {
-		store := &fakeStore{}
+		store := &notestest.Store{}
 		h, logs := newTestHandler(t, store)
 		ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(100*time.Millisecond))
 		defer cancel()
 
 		resp, _ := h.Handle(ctx, newRequest(`{"note":"milk"}`))
 		checkResponse(t, resp, http.StatusInternalServerError)
-		if len(store.stored) != 0 {
-			t.Errorf("stored %+v, want nothing", store.stored)
+		if len(store.Stored()) != 0 {
+			t.Errorf("stored %+v, want nothing", store.Stored())
 		}
 		if l := oneLogLine(t, logs); !strings.Contains(l.Error, "deadline") {
 			t.Errorf("log error = %q, want the deadline named", l.Error)
@@ -553,7 +524,7 @@ func TestHandleDeadline(t *testing.T) {
 }
 
 func TestHandleLogsRequestIDs(t *testing.T) {
-	h, logs := newTestHandler(t, &fakeStore{})
+	h, logs := newTestHandler(t, &notestest.Store{})
 	ctx := lambdacontext.NewContext(t.Context(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-req-7"})
 	if _, err := h.Handle(ctx, newRequest(`{"note":"milk"}`)); err != nil {
 		t.Fatalf("Handle() error = %v, want nil", err)
@@ -580,20 +551,20 @@ func TestHandleLogsRequestIDs(t *testing.T) {
 }
 
 func TestHandleWithoutEmail(t *testing.T) {
-	store := &fakeStore{}
+	store := &notestest.Store{}
 	h, _ := newTestHandler(t, store)
 	req := newRequest(`{"note":"milk"}`)
 	delete(req.RequestContext.Authorizer, "email")
 
 	resp, _ := h.Handle(t.Context(), req)
 	checkResponse(t, resp, http.StatusCreated)
-	if len(store.stored) != 1 || store.stored[0].Email != "" {
-		t.Errorf("stored %+v, want one note without email", store.stored)
+	if len(store.Stored()) != 1 || store.Stored()[0].Email != "" {
+		t.Errorf("stored %+v, want one note without email", store.Stored())
 	}
 }
 
 func TestHandleDefaultIDs(t *testing.T) {
-	store := &fakeStore{}
+	store := &notestest.Store{}
 	logger := slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))
 	h := notes.NewHandler(store, logger, notes.WithClock(func() time.Time { return testNow }))
 

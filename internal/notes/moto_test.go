@@ -14,39 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
-
-// createNotesTable creates a table with the key schema the deploy templates
-// give the notes table.
-func createNotesTable(tb testing.TB, client *dynamodb.Client, name string) {
-	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), notes.CreateTableInput(name))
-	if err != nil {
-		tb.Fatalf("creating table %s: %v", name, err)
-	}
-}
-
-// getNote reads one item back, as string attributes; nil if there is none.
-func getNote(tb testing.TB, client *dynamodb.Client, table, userID, noteID string) map[string]string {
-	tb.Helper()
-	out, err := client.GetItem(tb.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(table),
-		Key: map[string]types.AttributeValue{
-			notes.AttrUserID: &types.AttributeValueMemberS{Value: userID},
-			notes.AttrNoteID: &types.AttributeValueMemberS{Value: noteID},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		tb.Fatalf("GetItem(%s, %s): %v", userID, noteID, err)
-	}
-	if out.Item == nil {
-		return nil
-	}
-	return stringAttrs(tb, out.Item)
-}
 
 // queryNotes returns the texts of a user's notes in the table's order.
 func queryNotes(tb testing.TB, client *dynamodb.Client, table, userID string) []string {
@@ -63,7 +34,7 @@ func queryNotes(tb testing.TB, client *dynamodb.Client, table, userID string) []
 	}
 	var texts []string
 	for _, item := range out.Items {
-		texts = append(texts, stringAttrs(tb, item)[notes.AttrNote])
+		texts = append(texts, notestest.StringAttrs(tb, item)[notes.AttrNote])
 	}
 	return texts
 }
@@ -72,10 +43,10 @@ func queryNotes(tb testing.TB, client *dynamodb.Client, table, userID string) []
 // DynamoDB. One moto_server serves all the subtests; each uses users of its
 // own.
 func TestDynamoStoreWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "notes-test"
-	createNotesTable(t, client, table)
+	notestest.CreateTable(t, client, table)
 	store := notes.NewDynamoStore(client, table)
 
 	t.Run("handler stores the note", func(t *testing.T) {
@@ -95,7 +66,7 @@ func TestDynamoStoreWithMoto(t *testing.T) {
 			notes.AttrEmail:     testEmail,
 			notes.AttrCreatedAt: testCreatedAt,
 		}
-		if diff := cmp.Diff(want, getNote(t, client, table, testSub, body["id"])); diff != "" {
+		if diff := cmp.Diff(want, notestest.GetItem(t, client, table, testSub, body["id"])); diff != "" {
 			t.Errorf("stored item (-want +got):\n%s", diff)
 		}
 		if !idPattern.MatchString(body["id"]) {
@@ -110,7 +81,7 @@ func TestDynamoStoreWithMoto(t *testing.T) {
 
 		resp, _ := h.Handle(t.Context(), req)
 		checkResponse(t, resp, http.StatusCreated)
-		got := getNote(t, client, table, "user-without-email", "no-email-1")
+		got := notestest.GetItem(t, client, table, "user-without-email", "no-email-1")
 		if _, ok := got[notes.AttrEmail]; ok || got == nil {
 			t.Errorf("stored item = %v, want one without %s", got, notes.AttrEmail)
 		}
@@ -137,7 +108,7 @@ func TestDynamoStoreWithMoto(t *testing.T) {
 			notes.AttrEmail:     testEmail,
 			notes.AttrCreatedAt: testCreatedAt,
 		}
-		if diff := cmp.Diff(want, getNote(t, client, table, "user-collide", "same-id")); diff != "" {
+		if diff := cmp.Diff(want, notestest.GetItem(t, client, table, "user-collide", "same-id")); diff != "" {
 			t.Errorf("item after the collision (-want +got):\n%s", diff)
 		}
 	})
@@ -167,10 +138,10 @@ func TestDynamoStoreWithMoto(t *testing.T) {
 		if body["id"] != "fresh-id" {
 			t.Errorf("id = %q, want fresh-id", body["id"])
 		}
-		if got := getNote(t, client, table, testSub, "taken-id")[notes.AttrNote]; got != "older note" {
+		if got := notestest.GetItem(t, client, table, testSub, "taken-id")[notes.AttrNote]; got != "older note" {
 			t.Errorf("note under the taken id = %q, want the older note kept", got)
 		}
-		if got := getNote(t, client, table, testSub, "fresh-id")[notes.AttrNote]; got != "newer note" {
+		if got := notestest.GetItem(t, client, table, testSub, "fresh-id")[notes.AttrNote]; got != "newer note" {
 			t.Errorf("note under the fresh id = %q, want newer note", got)
 		}
 		if l := oneLogLine(t, logs); l.Retries != 1 {

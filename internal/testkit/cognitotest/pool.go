@@ -1,4 +1,4 @@
-// Package localpool plays an Amazon Cognito user pool on this machine: RSA
+// Package cognitotest plays an Amazon Cognito user pool on this machine: RSA
 // signing keys, their JWKS over HTTP on 127.0.0.1, and ID and access tokens
 // shaped like Cognito's (issuer, audience or client_id, token_use, sub,
 // username, email, groups).
@@ -6,7 +6,7 @@
 // The demo, the devtoken command and the tests point the authorizer at it
 // with COGNITO_JWKS_URL and nothing else: the authorizer has no test-only
 // trust path.
-package localpool
+package cognitotest
 
 import (
 	"context"

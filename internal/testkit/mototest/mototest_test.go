@@ -1,4 +1,4 @@
-package motoserver_test
+package mototest_test
 
 import (
 	"net/http"
@@ -9,18 +9,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 func TestStart(t *testing.T) {
-	endpoint := motoserver.Start(t)
+	endpoint := mototest.Start(t)
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() == "" {
 		t.Fatalf("Start() = %q, want http://127.0.0.1:PORT", endpoint)
 	}
 
 	// A client built from Config reaches this moto_server and no other.
-	client := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	_, err = client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
 		TableName:            aws.String("probe"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
@@ -36,11 +36,11 @@ func TestStart(t *testing.T) {
 	}
 
 	// A second server is independent of the first.
-	other := motoserver.Start(t)
+	other := mototest.Start(t)
 	if other == endpoint {
 		t.Fatalf("Start() twice = %q, want two endpoints", endpoint)
 	}
-	out, err = dynamodb.NewFromConfig(motoserver.Config(other)).ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	out, err = dynamodb.NewFromConfig(mototest.Config(other)).ListTables(t.Context(), &dynamodb.ListTablesInput{})
 	if err != nil || len(out.TableNames) != 0 {
 		t.Fatalf("ListTables() on the second server = %v, %v, want no tables", out, err)
 	}
@@ -49,7 +49,7 @@ func TestStart(t *testing.T) {
 func TestStartStopsServerAtCleanup(t *testing.T) {
 	var endpoint string
 	t.Run("server", func(t *testing.T) {
-		endpoint = motoserver.Start(t)
+		endpoint = mototest.Start(t)
 	})
 	if endpoint == "" {
 		return // the subtest said why
@@ -62,12 +62,12 @@ func TestStartStopsServerAtCleanup(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	cfg := motoserver.Config("http://127.0.0.1:1")
+	cfg := mototest.Config("http://127.0.0.1:1")
 	creds, err := cfg.Credentials.Retrieve(t.Context())
 	if err != nil || creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
 		t.Errorf("Config().Credentials = %+v, %v, want static dummy credentials", creds, err)
 	}
-	if cfg.Region != motoserver.Region || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:1" {
-		t.Errorf("Config() region %q, endpoint %q, want %q, http://127.0.0.1:1", cfg.Region, aws.ToString(cfg.BaseEndpoint), motoserver.Region)
+	if cfg.Region != mototest.Region || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:1" {
+		t.Errorf("Config() region %q, endpoint %q, want %q, http://127.0.0.1:1", cfg.Region, aws.ToString(cfg.BaseEndpoint), mototest.Region)
 	}
 }

@@ -1,4 +1,4 @@
-package localpool_test
+package cognitotest_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/localpool"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
 func TestServeAndSign(t *testing.T) {
-	pool, err := localpool.New("eu-west-1_Test1", "client1")
+	pool, err := cognitotest.New("eu-west-1_Test1", "client1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestServeAndSign(t *testing.T) {
 		t.Errorf("JWKS key = %v, want the public signing key %s", k, kid)
 	}
 
-	tok, err := pool.AccessToken(localpool.User{Sub: "s", Username: "u", Scopes: []string{"a", "b"}}, time.Now())
+	tok, err := pool.AccessToken(cognitotest.User{Sub: "s", Username: "u", Scopes: []string{"a", "b"}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestServeAndSign(t *testing.T) {
 }
 
 func TestRotateAndRemove(t *testing.T) {
-	pool, err := localpool.New("eu-west-1_Test1", "client1")
+	pool, err := cognitotest.New("eu-west-1_Test1", "client1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,28 @@ func TestRotateAndRemove(t *testing.T) {
 	if err := json.Unmarshal(pool.JWKS(), &set); err != nil || len(set.Keys) != 1 || set.Keys[0].Kid != nu {
 		t.Errorf("JWKS after RemoveKey = %s", pool.JWKS())
 	}
-	if _, err := localpool.New("not-a-pool", "c"); err == nil {
+	if _, err := cognitotest.New("not-a-pool", "c"); err == nil {
 		t.Error("New(bad pool id) = nil error")
+	}
+}
+
+func TestStart(t *testing.T) {
+	var jwksURL string
+	t.Run("served", func(t *testing.T) {
+		pool, u := cognitotest.Start(t, "eu-west-1_Test1", "client1")
+		jwksURL = u
+		resp, err := http.Get(jwksURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != string(pool.JWKS()) {
+			t.Errorf("GET %s = %d %s, want the pool's JWKS", jwksURL, resp.StatusCode, body)
+		}
+	})
+	if resp, err := http.Get(jwksURL); err == nil {
+		resp.Body.Close()
+		t.Errorf("GET %s after the test = %d, want no server", jwksURL, resp.StatusCode)
 	}
 }

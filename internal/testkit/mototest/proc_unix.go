@@ -1,6 +1,6 @@
 //go:build unix
 
-package motoserver
+package mototest
 
 import (
 	"os/exec"

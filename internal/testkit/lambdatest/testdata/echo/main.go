@@ -1,4 +1,4 @@
-// Command echo is the Lambda function that the runtimeapi tests run: a real
+// Command echo is the Lambda function that the lambdatest tests run: a real
 // aws-lambda-go runtime loop whose handler echoes the event with what the
 // function saw of its invocation, or fails in the way the event asks.
 //

@@ -1,11 +1,13 @@
-// Package runtimeapi is a local stand-in for the AWS Lambda service: it serves
+// Package lambdatest is a local stand-in for the AWS Lambda service: it serves
 // the Lambda Runtime API (version 2018-06-01) on 127.0.0.1 so that a real
 // bootstrap binary, built with aws-lambda-go, can run and answer events
 // outside Lambda, in tests and in the local demo.
 //
 // A [Server] speaks the API; [Server.Invoke] queues one event and waits for
 // the function's answer. A [Function] starts a bootstrap binary against its
-// own Server with the environment Lambda would give it.
+// own Server with the environment Lambda would give it; [Build] builds one
+// as the Makefile does, [Start] runs one for the length of a test, and
+// [Output] collects what it writes and finds the log line of a request.
 //
 // It behaves like one Lambda execution environment, with these differences,
 // all of which keep it small and predictable:
@@ -20,4 +22,4 @@
 //     APIs answer 404, and responses are buffered, not streamed.
 //
 // See https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html.
-package runtimeapi
+package lambdatest

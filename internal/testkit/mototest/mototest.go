@@ -1,13 +1,12 @@
-// Package motoserver runs moto_server, moto's emulation of AWS APIs
+// Package mototest runs moto_server, moto's emulation of AWS APIs
 // (DynamoDB, Cognito user pools ...), for the tests that need a real AWS API
 // without an account or a network.
 //
 // moto_server comes with `pip install 'moto[server]'`. Where it is missing,
 // Start skips the test with that hint, or fails it under CI=true.
-package motoserver
+package mototest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,14 +14,14 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/testenv"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // Install says how to get moto_server.
@@ -65,7 +64,7 @@ func start(t testing.TB, path string) (string, error) {
 	}
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 
-	out := &lockedBuffer{}
+	out := &lambdatest.Output{}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout = out
 	cmd.Stderr = out
@@ -146,23 +145,4 @@ func Config(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
-}
-
-// lockedBuffer collects the output of a running process, which writes to it
-// from another goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,0 +1,94 @@
+// Package apigwtest builds what API Gateway sends: authorizer events from
+// the sample files in events/ with a token filled in, and the proxy request
+// an integration gets once the authorizer allowed it, with the authorizer's
+// answer turned into requestContext.authorizer as API Gateway does.
+//
+// The functions returning an error are for the local tools (the demo,
+// devtoken); those taking a testing.TB fail the test instead.
+package apigwtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// TokenPlaceholder is what the sample authorizer events hold where the
+// token goes.
+const TokenPlaceholder = "{{token}}"
+
+// FillToken returns event with token in place of every TokenPlaceholder.
+func FillToken(event []byte, token string) []byte {
+	return bytes.ReplaceAll(event, []byte(TokenPlaceholder), []byte(token))
+}
+
+// ReadEvent reads the sample event in file with token in place of every
+// TokenPlaceholder.
+func ReadEvent(file, token string) ([]byte, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return FillToken(b, token), nil
+}
+
+// Event is ReadEvent for tests.
+func Event(tb testing.TB, file, token string) []byte {
+	tb.Helper()
+	b, err := ReadEvent(file, token)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// ReadProxyRequest decodes the sample proxy request in file, refusing any
+// field that events.APIGatewayProxyRequest does not have, so that a
+// misspelt field cannot go unnoticed.
+func ReadProxyRequest(file string) (events.APIGatewayProxyRequest, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return events.APIGatewayProxyRequest{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var req events.APIGatewayProxyRequest
+	if err := dec.Decode(&req); err != nil {
+		return events.APIGatewayProxyRequest{}, fmt.Errorf("decoding %s: %w", file, err)
+	}
+	return req, nil
+}
+
+// ProxyRequest is ReadProxyRequest for tests.
+func ProxyRequest(tb testing.TB, file string) events.APIGatewayProxyRequest {
+	tb.Helper()
+	req, err := ReadProxyRequest(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return req
+}
+
+// AuthorizerContext returns requestContext.authorizer as API Gateway builds
+// it for a REST integration from an authorizer's principalId and context:
+// every context value as a string, and principalId beside them.
+func AuthorizerContext(principalID string, context map[string]any) map[string]any {
+	out := make(map[string]any, len(context)+1)
+	for k, v := range context {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case float64:
+			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	out["principalId"] = principalID
+	return out
+}
