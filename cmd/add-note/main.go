@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "add-note") {
+		os.Exit(2)
+	}
 	h, err := run(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
 		lambdainit.Fail(os.Stdout, os.Getenv, err)
@@ -54,6 +57,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*no
 		return nil, err
 	}
 	logger := lambdainit.Logger(stdout, cfg.LogLevel)
+	lambdainit.RouteStdLog(logger)
 	store := notes.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	return notes.NewHandler(store, logger), nil
 }

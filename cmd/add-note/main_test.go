@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -124,5 +125,10 @@ func TestRunWithMoto(t *testing.T) {
 	}
 	if line["status"] != float64(http.StatusCreated) || strings.Contains(stdout.String(), "milk") {
 		t.Errorf("log line = %s, want status 201 and no note", stdout.String())
+	}
+	// Lambda's log-level filter reads level and an RFC 3339 timestamp.
+	ts, _ := line["timestamp"].(string)
+	if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || line["level"] != "INFO" {
+		t.Errorf("log line = %s, want level INFO and an RFC 3339 timestamp", stdout.String())
 	}
 }

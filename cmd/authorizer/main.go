@@ -23,6 +23,9 @@ import (
 )
 
 func main() {
+	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "authorizer") {
+		os.Exit(2)
+	}
 	h, err := run(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
 		lambdainit.Fail(os.Stdout, os.Getenv, err)
@@ -41,9 +44,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		return nil, err
 	}
 	log := lambdainit.Logger(stdout, cfg.LogLevel)
-	// aws-lambda-go reports returned errors through the log package: make
-	// those lines JSON too.
-	slog.SetDefault(log)
+	// aws-lambda-go writes through the log package: one JSON shape, and no
+	// second line for the Unauthorized each decision line already names.
+	lambdainit.RouteStdLog(log)
 
 	cache, err := jwks.New(jwks.Options{
 		URL:             cfg.JWKSURL,

@@ -99,7 +99,7 @@ func invoke(t testing.TB, fn *lambdatest.Function, ev []byte) lambdatest.Result 
 
 func TestBinaryAnswersEvents(t *testing.T) {
 	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
-	fn, _ := start(t, map[string]string{
+	fn, out := start(t, map[string]string{
 		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
 		settings.EnvJWKSURL: jwksURL, settings.EnvRequiredGroups: "staff",
 	})
@@ -153,6 +153,11 @@ func TestBinaryAnswersEvents(t *testing.T) {
 			}
 		})
 	}
+	// The log reaches out through a pipe: wait for the last line.
+	for deadline := time.Now().Add(5 * time.Second); strings.Count(out.String(), `"authorizer decision"`) < len(tests) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	checkLogLines(t, out.String(), len(tests))
 }
 
 func TestBinaryStopsOnBadConfiguration(t *testing.T) {
@@ -204,5 +209,39 @@ func TestBinaryRecoversFromJWKSOutageAtColdStart(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"msg":"JWKS fetch failed"`) {
 		t.Errorf("no JWKS outage in the logs")
+	}
+}
+
+// checkLogLines checks the binary's log: JSON lines that Lambda's log-level
+// filter reads (an RFC 3339 timestamp and one of Lambda's levels), exactly
+// one decision line per invocation, and no second line for an error the
+// handler returned.
+func checkLogLines(t *testing.T, log string, invocations int) {
+	t.Helper()
+	decisions := 0
+	for _, raw := range strings.Split(strings.TrimSpace(log), "\n") {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(raw), &line); err != nil {
+			t.Errorf("log line %q is not JSON", raw)
+			continue
+		}
+		ts, _ := line["timestamp"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+			t.Errorf("log line %s: timestamp %q is not RFC 3339", raw, ts)
+		}
+		switch line["level"] {
+		case "DEBUG", "INFO", "WARN", "ERROR":
+		default:
+			t.Errorf("log line %s: level %v is not one of Lambda's", raw, line["level"])
+		}
+		if strings.Contains(raw, "errorMessage") {
+			t.Errorf("log line %s repeats a returned error", raw)
+		}
+		if line["msg"] == "authorizer decision" {
+			decisions++
+		}
+	}
+	if decisions != invocations {
+		t.Errorf("%d decision lines for %d invocations:\n%s", decisions, invocations, log)
 	}
 }

@@ -25,7 +25,7 @@ const (
 // with timestamp, level (DEBUG, INFO, WARN or ERROR, names Lambda's log
 // level filter reads) and msg first.
 func Logger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdaTime}))
+	return slog.New(slog.NewJSONHandler(unescapeHTML{w}, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdaTime}))
 }
 
 // lambdaTime writes slog's time as Lambda's timestamp, in UTC with
