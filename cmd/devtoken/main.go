@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,6 +59,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.serve, "serve", true, "keep serving the JWKS until interrupted")
 	fs.SetOutput(stdout)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage is the answer
+		}
 		return err
 	}
 
@@ -154,6 +158,12 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 	}
 	path := filepath.Join(o.out, "env.json")
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	written = append(written, path)
+	// For make invoke, which fills an event's {{token}} with it.
+	path = filepath.Join(o.out, "id-token")
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	return append(written, path), nil
