@@ -11,9 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 const samTemplatePath = "../template.yaml"
@@ -87,9 +85,9 @@ func readSAMTemplate(t *testing.T) samTemplate {
 // SAM merges Globals into each function, and so does the test.
 func TestSAMTemplateEnvironmentNames(t *testing.T) {
 	tmpl := readSAMTemplate(t)
-	for name, settings := range map[string][]lambdainit.Setting{
-		"AuthorizerFunction": authorizer.Settings,
-		"AddNoteFunction":    notes.Settings,
+	for name, list := range map[string][]settings.Setting{
+		"AuthorizerFunction": settings.AuthorizerSettings,
+		"AddNoteFunction":    settings.NotesSettings,
 	} {
 		fn, ok := tmpl.Resources[name]
 		if !ok || fn.Type != "AWS::Serverless::Function" {
@@ -101,7 +99,7 @@ func TestSAMTemplateEnvironmentNames(t *testing.T) {
 			vars = map[string]yaml.Node{}
 		}
 		maps.Copy(vars, fn.Properties.Environment.Variables)
-		checkEnvNames(t, name, keys(vars), settings)
+		checkEnvNames(t, name, keys(vars), list)
 	}
 }
 
@@ -190,15 +188,15 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		t.Fatalf("NotesTable is a %q, want AWS::DynamoDB::Table", table.Type)
 	}
 	wantKeys := []map[string]string{
-		{"AttributeName": notes.AttrUserID, "KeyType": "HASH"},
-		{"AttributeName": notes.AttrNoteID, "KeyType": "RANGE"},
+		{"AttributeName": settings.NotesPartitionKey, "KeyType": "HASH"},
+		{"AttributeName": settings.NotesSortKey, "KeyType": "RANGE"},
 	}
 	if diff := cmp.Diff(wantKeys, table.Properties.KeySchema); diff != "" {
 		t.Errorf("NotesTable KeySchema (-want +got):\n%s", diff)
 	}
 	wantAttrs := []map[string]string{
-		{"AttributeName": notes.AttrUserID, "AttributeType": "S"},
-		{"AttributeName": notes.AttrNoteID, "AttributeType": "S"},
+		{"AttributeName": settings.NotesPartitionKey, "AttributeType": "S"},
+		{"AttributeName": settings.NotesSortKey, "AttributeType": "S"},
 	}
 	if diff := cmp.Diff(wantAttrs, table.Properties.AttributeDefinitions); diff != "" {
 		t.Errorf("NotesTable AttributeDefinitions (-want +got):\n%s", diff)
@@ -243,14 +241,14 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 // checkEnvNames reports the variables set on a function that its package
 // does not read (a typo, or a name since renamed) and the ones it requires
 // that are not set.
-func checkEnvNames(t *testing.T, function string, names []string, settings []lambdainit.Setting) {
+func checkEnvNames(t *testing.T, function string, names []string, list []settings.Setting) {
 	t.Helper()
 	if len(names) == 0 {
 		t.Errorf("%s: no environment variables", function)
 		return
 	}
 	known := map[string]bool{}
-	for _, s := range settings {
+	for _, s := range list {
 		known[s.Name] = true
 		if s.Required && !slices.Contains(names, s.Name) {
 			t.Errorf("%s: required variable %s is not set", function, s.Name)
