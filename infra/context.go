@@ -76,15 +76,15 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	// API Gateway caches authorizer results for at most an hour.
 	p.CacheTTL = awscdk.Duration_Seconds(jsii.Number(r.number(ctxCacheTTLSeconds, DefaultCacheTTLSeconds, 0, 3600)))
 
+	// DynamoDB tables take Retain or Delete: CloudFormation's Snapshot
+	// policy covers a few other services only, and the CDK refuses it here.
 	switch v := strings.ToLower(r.str(ctxTableRemovalPolicy, "retain")); v {
 	case "retain":
 		p.TableRemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	case "destroy":
 		p.TableRemovalPolicy = awscdk.RemovalPolicy_DESTROY
-	case "snapshot":
-		p.TableRemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT
 	default:
-		r.bad(ctxTableRemovalPolicy, v, "retain, destroy or snapshot")
+		r.bad(ctxTableRemovalPolicy, v, "retain or destroy")
 	}
 	days := r.number(ctxLogRetentionDays, 30, 1, 3653)
 	if rd, ok := retentionDays[days]; ok {
