@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -86,11 +85,12 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	default:
 		r.bad(ctxTableRemovalPolicy, v, "retain or destroy")
 	}
-	days := r.number(ctxLogRetentionDays, 30, 1, 3653)
-	if rd, ok := retentionDays[days]; ok {
+	retention := retentionByDays()
+	days := r.number(ctxLogRetentionDays, DefaultLogRetentionDays, 1, 1e6)
+	if rd, ok := retention[days]; ok {
 		p.LogRetention = rd
 	} else {
-		r.bad(ctxLogRetentionDays, days, "a retention CloudWatch Logs offers: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...")
+		r.bad(ctxLogRetentionDays, days, "a retention CloudWatch Logs offers: "+retentionList(retention))
 	}
 
 	// The functions' settings are checked with the functions' own rules:
@@ -221,18 +221,4 @@ func (r *contextReader) number(key string, def, min, max float64) float64 {
 		return def
 	}
 	return n
-}
-
-// retentionDays maps the day counts CloudWatch Logs accepts to CDK's names.
-var retentionDays = map[float64]awslogs.RetentionDays{
-	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
-	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
-	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
-	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
-	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
-	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
-	1827: awslogs.RetentionDays_FIVE_YEARS, 2557: awslogs.RetentionDays_SEVEN_YEARS,
-	3653: awslogs.RetentionDays_TEN_YEARS,
 }

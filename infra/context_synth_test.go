@@ -22,7 +22,7 @@ var acceptedValues = map[string][]any{
 	ctxLogLevel:           {"info", "debug", "warn", "error", "trace", "warning", "fatal", "INFO"},
 	ctxDeletionProtection: {"false", "true", true},
 	ctxTableRemovalPolicy: {"retain", "destroy", "DESTROY"},
-	ctxLogRetentionDays:   {"1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545", "731", "1096", "1827", "2557", "3653"},
+	ctxLogRetentionDays:   retentionValues(),
 	ctxThrottleRate:       {"50", "1", "10000", "0.5e1"},
 	ctxThrottleBurst:      {"100", "1", "5000"},
 	ctxCloudWatchRole:     {"true", "false", false},
@@ -93,4 +93,13 @@ func trySynth(t *testing.T, p NotesStackProps) (s *synthesized, err error) {
 		}
 	}()
 	return synth(t, p), nil
+}
+
+// retentionValues is every day count CloudWatch Logs offers, as strings.
+func retentionValues() []any {
+	var v []any
+	for _, d := range cloudWatchRetentions {
+		v = append(v, fmt.Sprint(d))
+	}
+	return v
 }
