@@ -25,6 +25,7 @@ const (
 	ctxRequiredScopes     = "requiredScopes"
 	ctxGroups             = "groups"
 	ctxLogLevel           = "logLevel"
+	ctxSelfSignUp         = "selfSignUp"
 	ctxDeletionProtection = "deletionProtection"
 	ctxTableRemovalPolicy = "tableRemovalPolicy"
 	ctxLogRetentionDays   = "logRetentionDays"
@@ -59,6 +60,7 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 		RequiredScopes:     r.list(ctxRequiredScopes),
 		Groups:             r.list(ctxGroups),
 		LogLevel:           strings.ToLower(r.str(ctxLogLevel, DefaultLogLevel)),
+		NoSelfSignUp:       !r.boolean(ctxSelfSignUp, true),
 		DeletionProtection: r.boolean(ctxDeletionProtection, false),
 		NoCloudWatchRole:   !r.boolean(ctxCloudWatchRole, true),
 		ThrottleRate:       r.number(ctxThrottleRate, DefaultThrottleRate, 1, 10000),

@@ -26,6 +26,7 @@ var acceptedValues = map[string][]any{
 	ctxThrottleRate:       {"50", "1", "10000", "0.5e1"},
 	ctxThrottleBurst:      {"100", "1", "5000"},
 	ctxCloudWatchRole:     {"true", "false", false},
+	ctxSelfSignUp:         {"true", "false", false},
 }
 
 // TestAcceptedValuesCoverCDKJSON keeps acceptedValues complete: every key

@@ -58,6 +58,12 @@ type NotesStackProps struct {
 	// settings.ParseLogLevel reads; Lambda's log filter follows it.
 	LogLevel string
 
+	// NoSelfSignUp closes the pool's public sign-up: only administrators
+	// create users (admin-create-user). With sign-up open, the default,
+	// anyone who has the app client id, which every browser or mobile
+	// client carries, can register and call the API.
+	NoSelfSignUp bool
+
 	// DeletionProtection protects the user pool from deletion; with it off
 	// (the default) cdk destroy deletes the pool and its users.
 	DeletionProtection bool
@@ -120,7 +126,7 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 // client, public (no secret) for the CLI and browser apps.
 func newUserPool(stack awscdk.Stack, p NotesStackProps) (awscognito.UserPool, awscognito.UserPoolClient) {
 	pool := awscognito.NewUserPool(stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled:   jsii.Bool(true),
+		SelfSignUpEnabled:   jsii.Bool(!p.NoSelfSignUp),
 		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
 		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},

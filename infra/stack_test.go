@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -144,4 +145,31 @@ func TestOutputs(t *testing.T) {
 func TestNotesStackCfnLint(t *testing.T) {
 	cfnLint(t, defaultStack(t).file, cdkIgnoredChecks...)
 	cfnLint(t, requestStack(t).file, cdkIgnoredChecks...)
+}
+
+// TestSelfSignUp checks that the selfSignUp context setting closes the
+// pool's sign-up: only administrators create users then.
+func TestSelfSignUp(t *testing.T) {
+	for _, tt := range []struct {
+		value     any
+		adminOnly bool
+	}{{nil, false}, {"true", false}, {"false", true}, {false, true}} {
+		t.Run(fmt.Sprint(tt.value), func(t *testing.T) {
+			p, err := propsFromContext(func(key string) any {
+				if key == ctxSelfSignUp {
+					return tt.value
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := synth(t, p)
+			assert(t, func() {
+				s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+					"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": tt.adminOnly},
+				})
+			})
+		})
+	}
 }
