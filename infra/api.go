@@ -34,8 +34,9 @@ const (
 const TokenPattern = `^(?:[Bb][Ee][Aa][Rr][Ee][Rr] +)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
 
 // newNotesAPI adds the REST API: one stage, throttled and access-logged,
-// POST /add-note behind the authorizer, and the gateway responses.
-func newNotesAPI(stack awscdk.Stack, p NotesStackProps, authFn, addNote awslambda.Function) awsapigateway.RestApi {
+// POST /add-note behind the authorizer, and the gateway responses. It
+// returns the API and its access log group.
+func newNotesAPI(stack awscdk.Stack, p NotesStackProps, authFn, addNote awslambda.Function) (awsapigateway.RestApi, awslogs.LogGroup) {
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -65,7 +66,7 @@ func newNotesAPI(stack awscdk.Stack, p NotesStackProps, authFn, addNote awslambd
 			Authorizer:        newAuthorizer(stack, p, authFn),
 		})
 	addGatewayResponses(api)
-	return api
+	return api, accessLogs
 }
 
 // newAuthorizer adds the Lambda authorizer of p.AuthorizerType, reading the
@@ -88,35 +89,41 @@ func newAuthorizer(stack awscdk.Stack, p NotesStackProps, fn awslambda.Function)
 }
 
 // Gateway response bodies are JSON like the endpoint's own errors.
-// messageString is the message already quoted as a JSON string.
+// messageString is the message already quoted as a JSON string: API
+// Gateway's "Unauthorized" for 401, its access-denied message for 403.
 const errorTemplate = `{"message":$context.error.messageString}`
+
+// UnavailableBody is the body of the 503 answers. What API Gateway
+// documents of $context.error.messageString does not cover authorizer
+// failures, so these say what they mean themselves. template.yaml carries
+// the same body, and a test keeps the two equal.
+const UnavailableBody = `{"message":"Authorization is temporarily unavailable; retry later"}`
 
 // addGatewayResponses makes API Gateway's answers to authorizer outcomes
 // say what a client should do: 401 (sign in, with RFC 6750's
 // WWW-Authenticate), 403 (signed in, not allowed), and 503 when the
 // authorizer itself failed (retry later, do not sign in again).
 func addGatewayResponses(api awsapigateway.RestApi) {
-	templates := map[string]*string{"application/json": jsii.String(errorTemplate)}
+	retry := map[string]*string{"Retry-After": jsii.String("'5'")}
 	responses := []struct {
 		id      string
 		typ     awsapigateway.ResponseType
 		status  string
+		body    string
 		headers map[string]*string
 	}{
 		// Header values are mapping expressions: a literal is quoted.
-		{"Unauthorized", awsapigateway.ResponseType_UNAUTHORIZED(), "401",
+		{"Unauthorized", awsapigateway.ResponseType_UNAUTHORIZED(), "401", errorTemplate,
 			map[string]*string{"WWW-Authenticate": jsii.String("'Bearer'")}},
-		{"AccessDenied", awsapigateway.ResponseType_ACCESS_DENIED(), "403", nil},
-		{"AuthorizerFailure", awsapigateway.ResponseType_AUTHORIZER_FAILURE(), "503",
-			map[string]*string{"Retry-After": jsii.String("'5'")}},
-		{"AuthorizerConfigurationError", awsapigateway.ResponseType_AUTHORIZER_CONFIGURATION_ERROR(), "503",
-			map[string]*string{"Retry-After": jsii.String("'5'")}},
+		{"AccessDenied", awsapigateway.ResponseType_ACCESS_DENIED(), "403", errorTemplate, nil},
+		{"AuthorizerFailure", awsapigateway.ResponseType_AUTHORIZER_FAILURE(), "503", UnavailableBody, retry},
+		{"AuthorizerConfigurationError", awsapigateway.ResponseType_AUTHORIZER_CONFIGURATION_ERROR(), "503", UnavailableBody, retry},
 	}
 	for _, r := range responses {
 		opts := &awsapigateway.GatewayResponseOptions{
 			Type:       r.typ,
 			StatusCode: jsii.String(r.status),
-			Templates:  &templates,
+			Templates:  &map[string]*string{"application/json": jsii.String(r.body)},
 		}
 		if r.headers != nil {
 			opts.ResponseHeaders = &r.headers

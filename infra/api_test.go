@@ -139,14 +139,17 @@ func TestGatewayResponses(t *testing.T) {
 	apiID := s.id(t, "NotesApi")
 	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::ApiGateway::GatewayResponse"), jsii.Number(4)) })
 	body := map[string]any{"application/json": `{"message":$context.error.messageString}`}
+	// $context.error.messageString is not documented for authorizer
+	// failures: the 503s say what they mean themselves.
+	unavailable := map[string]any{"application/json": `{"message":"Authorization is temporarily unavailable; retry later"}`}
 	for _, want := range []map[string]any{
 		{"ResponseType": "UNAUTHORIZED", "StatusCode": "401", "ResponseTemplates": body,
 			"ResponseParameters": map[string]any{"gatewayresponse.header.WWW-Authenticate": "'Bearer'"}},
 		{"ResponseType": "ACCESS_DENIED", "StatusCode": "403", "ResponseTemplates": body,
 			"ResponseParameters": assertions.Match_Absent()},
-		{"ResponseType": "AUTHORIZER_FAILURE", "StatusCode": "503", "ResponseTemplates": body,
+		{"ResponseType": "AUTHORIZER_FAILURE", "StatusCode": "503", "ResponseTemplates": unavailable,
 			"ResponseParameters": map[string]any{"gatewayresponse.header.Retry-After": "'5'"}},
-		{"ResponseType": "AUTHORIZER_CONFIGURATION_ERROR", "StatusCode": "503", "ResponseTemplates": body,
+		{"ResponseType": "AUTHORIZER_CONFIGURATION_ERROR", "StatusCode": "503", "ResponseTemplates": unavailable,
 			"ResponseParameters": map[string]any{"gatewayresponse.header.Retry-After": "'5'"}},
 	} {
 		want["RestApiId"] = ref(apiID)
@@ -199,4 +202,12 @@ func TestStage(t *testing.T) {
 			"EndpointConfiguration": map[string]any{"Types": []any{"REGIONAL"}},
 		})
 	})
+}
+
+// TestUnavailableBodyIsJSON keeps the 503 body a JSON object.
+func TestUnavailableBodyIsJSON(t *testing.T) {
+	var v map[string]string
+	if err := json.Unmarshal([]byte(UnavailableBody), &v); err != nil || v["message"] == "" {
+		t.Errorf("UnavailableBody = %s: %v, want a JSON object with a message", UnavailableBody, err)
+	}
 }

@@ -24,6 +24,7 @@ type samTemplate struct {
 		Function samFunction `yaml:"Function"`
 	} `yaml:"Globals"`
 	Resources map[string]samResource `yaml:"Resources"`
+	Outputs   map[string]yaml.Node   `yaml:"Outputs"`
 }
 
 type samResource struct {
@@ -51,7 +52,8 @@ type samResource struct {
 			} `yaml:"Authorizers"`
 		} `yaml:"Auth"`
 		GatewayResponses map[string]struct {
-			StatusCode int `yaml:"StatusCode"`
+			StatusCode        int               `yaml:"StatusCode"`
+			ResponseTemplates map[string]string `yaml:"ResponseTemplates"`
 		} `yaml:"GatewayResponses"`
 	} `yaml:"Properties"`
 }
@@ -235,6 +237,19 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantStatus, gotStatus); diff != "" {
 		t.Errorf("GatewayResponses (-want +got):\n%s", diff)
+	}
+	for _, typ := range []string{"AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"} {
+		r := tmpl.Resources[apis[0]].Properties.GatewayResponses[typ]
+		if got := r.ResponseTemplates["application/json"]; got != UnavailableBody {
+			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, UnavailableBody)
+		}
+	}
+
+	// The functions log to groups of their own: the outputs say where.
+	for _, name := range []string{"AuthorizerLogGroupName", "AddNoteLogGroupName", "AccessLogGroupName"} {
+		if _, ok := tmpl.Outputs[name]; !ok {
+			t.Errorf("template.yaml has no output %s", name)
+		}
 	}
 }
 

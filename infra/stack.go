@@ -104,7 +104,7 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 
 	authFn := newAuthorizerFunction(stack, p, pool.UserPoolId(), client.UserPoolClientId())
 	addNote := newAddNoteFunction(stack, p, table)
-	api := newNotesAPI(stack, p, authFn, addNote)
+	api, accessLogs := newNotesAPI(stack, p, authFn, addNote)
 
 	// ApiUrl replaces the Endpoint output RestApi adds under a generated
 	// name, so that scripts can rely on the name.
@@ -119,6 +119,18 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 		Description: jsii.String("App client for aws cognito-idp initiate-auth"),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("NotesTableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	// The functions log to groups of their own, not /aws/lambda/<name>.
+	// A slice, not a map, so that the template is the same on every run.
+	for _, o := range []struct {
+		name  string
+		group awslogs.ILogGroup
+	}{
+		{"AuthorizerLogGroupName", authFn.LogGroup()},
+		{"AddNoteLogGroupName", addNote.LogGroup()},
+		{"AccessLogGroupName", accessLogs},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(o.name), &awscdk.CfnOutputProps{Value: o.group.LogGroupName()})
+	}
 	return stack
 }
 

@@ -125,6 +125,11 @@ func TestOutputs(t *testing.T) {
 		"UserPoolId":       ref(s.id(t, "UserPool")),
 		"UserPoolClientId": ref(s.id(t, "UserPool", "ApiClient")),
 		"NotesTableName":   ref(s.id(t, "NotesTable")),
+		// The functions log to groups of their own, not to
+		// /aws/lambda/<name>: the outputs say where.
+		"AuthorizerLogGroupName": ref(s.id(t, "AuthorizerLogs")),
+		"AddNoteLogGroupName":    ref(s.id(t, "AddNoteLogs")),
+		"AccessLogGroupName":     ref(s.id(t, "ApiAccessLogs")),
 	}
 	got := map[string]any{}
 	for name, o := range s.parsed.Outputs {
