@@ -125,5 +125,5 @@ validate: synth ## cfn-lint template.yaml and the synthesized CDK template.
 	cfn-lint template.yaml
 	cfn-lint --ignore-checks W3005 -- infra/cdk.out/*.template.json
 
-test-infra: ## Vet and test the CDK app (infra/, its own module): synth, assertions, cfn-lint.
+test-infra: ## Vet and test the CDK app (infra/, its own module): synth (every context value), assertions, cfn-lint, the SAM translator on template.yaml.
 	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...

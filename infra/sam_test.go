@@ -11,9 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 const samTemplatePath = "../template.yaml"
@@ -26,6 +24,7 @@ type samTemplate struct {
 		Function samFunction `yaml:"Function"`
 	} `yaml:"Globals"`
 	Resources map[string]samResource `yaml:"Resources"`
+	Outputs   map[string]yaml.Node   `yaml:"Outputs"`
 }
 
 type samResource struct {
@@ -53,7 +52,8 @@ type samResource struct {
 			} `yaml:"Authorizers"`
 		} `yaml:"Auth"`
 		GatewayResponses map[string]struct {
-			StatusCode int `yaml:"StatusCode"`
+			StatusCode        int               `yaml:"StatusCode"`
+			ResponseTemplates map[string]string `yaml:"ResponseTemplates"`
 		} `yaml:"GatewayResponses"`
 	} `yaml:"Properties"`
 }
@@ -87,9 +87,9 @@ func readSAMTemplate(t *testing.T) samTemplate {
 // SAM merges Globals into each function, and so does the test.
 func TestSAMTemplateEnvironmentNames(t *testing.T) {
 	tmpl := readSAMTemplate(t)
-	for name, settings := range map[string][]lambdainit.Setting{
-		"AuthorizerFunction": authorizer.Settings,
-		"AddNoteFunction":    notes.Settings,
+	for name, list := range map[string][]settings.Setting{
+		"AuthorizerFunction": settings.AuthorizerSettings,
+		"AddNoteFunction":    settings.NotesSettings,
 	} {
 		fn, ok := tmpl.Resources[name]
 		if !ok || fn.Type != "AWS::Serverless::Function" {
@@ -101,7 +101,7 @@ func TestSAMTemplateEnvironmentNames(t *testing.T) {
 			vars = map[string]yaml.Node{}
 		}
 		maps.Copy(vars, fn.Properties.Environment.Variables)
-		checkEnvNames(t, name, keys(vars), settings)
+		checkEnvNames(t, name, keys(vars), list)
 	}
 }
 
@@ -190,15 +190,15 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		t.Fatalf("NotesTable is a %q, want AWS::DynamoDB::Table", table.Type)
 	}
 	wantKeys := []map[string]string{
-		{"AttributeName": notes.AttrUserID, "KeyType": "HASH"},
-		{"AttributeName": notes.AttrNoteID, "KeyType": "RANGE"},
+		{"AttributeName": settings.NotesPartitionKey, "KeyType": "HASH"},
+		{"AttributeName": settings.NotesSortKey, "KeyType": "RANGE"},
 	}
 	if diff := cmp.Diff(wantKeys, table.Properties.KeySchema); diff != "" {
 		t.Errorf("NotesTable KeySchema (-want +got):\n%s", diff)
 	}
 	wantAttrs := []map[string]string{
-		{"AttributeName": notes.AttrUserID, "AttributeType": "S"},
-		{"AttributeName": notes.AttrNoteID, "AttributeType": "S"},
+		{"AttributeName": settings.NotesPartitionKey, "AttributeType": "S"},
+		{"AttributeName": settings.NotesSortKey, "AttributeType": "S"},
 	}
 	if diff := cmp.Diff(wantAttrs, table.Properties.AttributeDefinitions); diff != "" {
 		t.Errorf("NotesTable AttributeDefinitions (-want +got):\n%s", diff)
@@ -238,19 +238,32 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 	if diff := cmp.Diff(wantStatus, gotStatus); diff != "" {
 		t.Errorf("GatewayResponses (-want +got):\n%s", diff)
 	}
+	for _, typ := range []string{"AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"} {
+		r := tmpl.Resources[apis[0]].Properties.GatewayResponses[typ]
+		if got := r.ResponseTemplates["application/json"]; got != UnavailableBody {
+			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, UnavailableBody)
+		}
+	}
+
+	// The functions log to groups of their own: the outputs say where.
+	for _, name := range []string{"AuthorizerLogGroupName", "AddNoteLogGroupName", "AccessLogGroupName"} {
+		if _, ok := tmpl.Outputs[name]; !ok {
+			t.Errorf("template.yaml has no output %s", name)
+		}
+	}
 }
 
 // checkEnvNames reports the variables set on a function that its package
 // does not read (a typo, or a name since renamed) and the ones it requires
 // that are not set.
-func checkEnvNames(t *testing.T, function string, names []string, settings []lambdainit.Setting) {
+func checkEnvNames(t *testing.T, function string, names []string, list []settings.Setting) {
 	t.Helper()
 	if len(names) == 0 {
 		t.Errorf("%s: no environment variables", function)
 		return
 	}
 	known := map[string]bool{}
-	for _, s := range settings {
+	for _, s := range list {
 		known[s.Name] = true
 		if s.Required && !slices.Contains(names, s.Name) {
 			t.Errorf("%s: required variable %s is not set", function, s.Name)

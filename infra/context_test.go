@@ -1,0 +1,153 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestPropsFromContext checks that cdk.json and the code agree on the
+// defaults, and how context values are read.
+func TestPropsFromContext(t *testing.T) {
+	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	cdkContext := readCDKContext(t)
+
+	// summary flattens the props for comparison; jsii values are not
+	// comparable with cmp.
+	type summary struct {
+		AuthorizerCodeDir, AddNoteCodeDir string
+		AuthorizerType                    AuthorizerType
+		TokenHeader                       string
+		CacheTTLSeconds                   float64
+		TokenUse                          string
+		RequiredGroups, RequiredScopes    []string
+		Groups                            []string
+		LogLevel                          string
+		DeletionProtection                bool
+		TableRemovalPolicy                awscdk.RemovalPolicy
+		LogRetention                      awslogs.RetentionDays
+		ThrottleRate, ThrottleBurst       float64
+		NoCloudWatchRole                  bool
+	}
+	summarize := func(p NotesStackProps) summary {
+		return summary{
+			p.AuthorizerCodeDir, p.AddNoteCodeDir, p.AuthorizerType, p.TokenHeader,
+			*p.CacheTTL.ToSeconds(nil), p.TokenUse, p.RequiredGroups, p.RequiredScopes, p.Groups,
+			p.LogLevel, p.DeletionProtection, p.TableRemovalPolicy, p.LogRetention,
+			p.ThrottleRate, p.ThrottleBurst, p.NoCloudWatchRole,
+		}
+	}
+	defaults := summary{
+		AuthorizerCodeDir:  "../bin/authorizer",
+		AddNoteCodeDir:     "../bin/add-note",
+		AuthorizerType:     TokenAuthorizer,
+		TokenHeader:        "Authorization",
+		CacheTTLSeconds:    300,
+		TokenUse:           "id,access",
+		LogLevel:           "info",
+		TableRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		LogRetention:       awslogs.RetentionDays_ONE_MONTH,
+		ThrottleRate:       50,
+		ThrottleBurst:      100,
+	}
+	cmpOpts := cmp.Options{cmp.Transformer("nilEmpty", func(s []string) []string {
+		if len(s) == 0 {
+			return nil
+		}
+		return s
+	})}
+
+	tests := []struct {
+		name    string
+		context map[string]any
+		want    summary
+	}{
+		{"empty", nil, defaults},
+		{"cdk.json", cdkContext, defaults},
+		{"-c flags", map[string]any{
+			ctxAuthorizerType:     "request",
+			ctxTokenHeader:        "token",
+			ctxCacheTTLSeconds:    "0",
+			ctxTokenUse:           "access",
+			ctxRequiredGroups:     "writers, admins",
+			ctxRequiredScopes:     "notes/write",
+			ctxGroups:             "writers,admins,",
+			ctxLogLevel:           "DEBUG",
+			ctxDeletionProtection: "true",
+			ctxTableRemovalPolicy: "destroy",
+			ctxLogRetentionDays:   "7",
+			ctxThrottleRate:       "5",
+			ctxThrottleBurst:      "10",
+			ctxCloudWatchRole:     "false",
+		}, summary{
+			AuthorizerCodeDir:  "../bin/authorizer",
+			AddNoteCodeDir:     "../bin/add-note",
+			AuthorizerType:     RequestAuthorizer,
+			TokenHeader:        "token",
+			CacheTTLSeconds:    0,
+			TokenUse:           "access",
+			RequiredGroups:     []string{"writers", "admins"},
+			RequiredScopes:     []string{"notes/write"},
+			Groups:             []string{"writers", "admins"},
+			LogLevel:           "debug",
+			DeletionProtection: true,
+			TableRemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+			LogRetention:       awslogs.RetentionDays_ONE_WEEK,
+			ThrottleRate:       5,
+			ThrottleBurst:      10,
+			NoCloudWatchRole:   true,
+		}},
+		{"JSON values", map[string]any{
+			ctxGroups:             []any{"a", "b"},
+			ctxDeletionProtection: true,
+			ctxCacheTTLSeconds:    float64(60),
+		}, func() summary {
+			s := defaults
+			s.Groups = []string{"a", "b"}
+			s.DeletionProtection = true
+			s.CacheTTLSeconds = 60
+			return s
+		}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := propsFromContext(func(key string) any { return tt.context[key] })
+			if err != nil {
+				t.Fatalf("propsFromContext: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, summarize(p), cmpOpts); diff != "" {
+				t.Errorf("propsFromContext (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPropsFromContextInvalid checks that every bad value is reported,
+// naming its key.
+func TestPropsFromContextInvalid(t *testing.T) {
+	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	bad := map[string]any{
+		ctxAuthorizerType:     "COGNITO",
+		ctxTokenHeader:        "bad header",
+		ctxCacheTTLSeconds:    "3601",
+		ctxTokenUse:           "refresh",
+		ctxLogLevel:           "loud",
+		ctxDeletionProtection: "maybe",
+		ctxTableRemovalPolicy: "keep",
+		ctxLogRetentionDays:   "31",
+		ctxThrottleRate:       "fast",
+		ctxGroups:             []any{"a", 1.0},
+	}
+	_, err := propsFromContext(func(key string) any { return bad[key] })
+	if err == nil {
+		t.Fatal("propsFromContext: no error")
+	}
+	for key := range bad {
+		if !strings.Contains(err.Error(), "context "+key+":") {
+			t.Errorf("propsFromContext error does not name %s:\n%v", key, err)
+		}
+	}
+}

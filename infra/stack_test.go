@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+)
+
+func TestUserPool(t *testing.T) {
+	s := defaultStack(t)
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(1)) })
+	assert(t, func() {
+		s.template.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+			"DeletionPolicy": "Delete",
+			"Properties": map[string]any{
+				"UsernameAttributes":     []any{"email"},
+				"AutoVerifiedAttributes": []any{"email"},
+				"AdminCreateUserConfig":  map[string]any{"AllowAdminCreateUserOnly": false},
+				"DeletionProtection":     "INACTIVE",
+				"Policies": map[string]any{"PasswordPolicy": assertions.Match_Exact(map[string]any{
+					"MinimumLength":                 12,
+					"RequireLowercase":              true,
+					"RequireUppercase":              true,
+					"RequireNumbers":                true,
+					"RequireSymbols":                false,
+					"TemporaryPasswordValidityDays": 3,
+				})},
+			},
+		})
+	})
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(0)) })
+}
+
+func TestAppClient(t *testing.T) {
+	s := defaultStack(t)
+	poolID := s.id(t, "UserPool")
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolClient"), jsii.Number(1)) })
+	assert(t, func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
+			"UserPoolId": ref(poolID),
+			"ExplicitAuthFlows": assertions.Match_Exact([]any{
+				"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+			}),
+			"GenerateSecret":             false,
+			"PreventUserExistenceErrors": "ENABLED",
+			"AccessTokenValidity":        60,
+			"IdTokenValidity":            60,
+			"RefreshTokenValidity":       30 * 24 * 60,
+			"TokenValidityUnits": map[string]any{
+				"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "minutes",
+			},
+			"AllowedOAuthFlowsUserPoolClient": false,
+		})
+	})
+}
+
+func TestGroups(t *testing.T) {
+	s := requestStack(t)
+	poolID := s.id(t, "UserPool")
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(2)) })
+	for _, g := range []string{"writers", "readers"} {
+		assert(t, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{
+				"GroupName":  g,
+				"UserPoolId": ref(poolID),
+			})
+		})
+	}
+}
+
+func TestTable(t *testing.T) {
+	s := defaultStack(t)
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+	assert(t, func() {
+		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"DeletionPolicy":      "Retain",
+			"UpdateReplacePolicy": "Retain",
+			"Properties": map[string]any{
+				"KeySchema": assertions.Match_Exact([]any{
+					map[string]any{"AttributeName": settings.NotesPartitionKey, "KeyType": "HASH"},
+					map[string]any{"AttributeName": settings.NotesSortKey, "KeyType": "RANGE"},
+				}),
+				"AttributeDefinitions": assertions.Match_Exact([]any{
+					map[string]any{"AttributeName": settings.NotesPartitionKey, "AttributeType": "S"},
+					map[string]any{"AttributeName": settings.NotesSortKey, "AttributeType": "S"},
+				}),
+				"BillingMode": "PAY_PER_REQUEST",
+				"PointInTimeRecoverySpecification": map[string]any{
+					"PointInTimeRecoveryEnabled": true,
+				},
+			},
+		})
+	})
+}
+
+// TestRemovalAndRetention checks the props that change what cdk destroy
+// keeps and how long logs live.
+func TestRemovalAndRetention(t *testing.T) {
+	s := requestStack(t)
+	assert(t, func() {
+		s.template.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+			"DeletionPolicy": "Retain",
+			"Properties":     map[string]any{"DeletionProtection": "ACTIVE"},
+		})
+	})
+	assert(t, func() {
+		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Delete"})
+	})
+	assert(t, func() {
+		s.template.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
+	})
+}
+
+func TestOutputs(t *testing.T) {
+	s := defaultStack(t)
+	apiID := s.id(t, "NotesApi")
+	want := map[string]any{
+		"UserPoolId":       ref(s.id(t, "UserPool")),
+		"UserPoolClientId": ref(s.id(t, "UserPool", "ApiClient")),
+		"NotesTableName":   ref(s.id(t, "NotesTable")),
+		// The functions log to groups of their own, not to
+		// /aws/lambda/<name>: the outputs say where.
+		"AuthorizerLogGroupName": ref(s.id(t, "AuthorizerLogs")),
+		"AddNoteLogGroupName":    ref(s.id(t, "AddNoteLogs")),
+		"AccessLogGroupName":     ref(s.id(t, "ApiAccessLogs")),
+	}
+	got := map[string]any{}
+	for name, o := range s.parsed.Outputs {
+		if name == "ApiUrl" {
+			continue
+		}
+		got[name] = o.Value
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+	url, err := json.Marshal(s.parsed.Outputs["ApiUrl"].Value)
+	if err != nil || !strings.Contains(string(url), `{"Ref":"`+apiID+`"}`) || !strings.Contains(string(url), ".execute-api.") {
+		t.Errorf("ApiUrl = %s, want the execute-api URL of %s", url, apiID)
+	}
+}
+
+func TestNotesStackCfnLint(t *testing.T) {
+	cfnLint(t, defaultStack(t).file, cdkIgnoredChecks...)
+	cfnLint(t, requestStack(t).file, cdkIgnoredChecks...)
+}
+
+// TestSelfSignUp checks that the selfSignUp context setting closes the
+// pool's sign-up: only administrators create users then.
+func TestSelfSignUp(t *testing.T) {
+	for _, tt := range []struct {
+		value     any
+		adminOnly bool
+	}{{nil, false}, {"true", false}, {"false", true}, {false, true}} {
+		t.Run(fmt.Sprint(tt.value), func(t *testing.T) {
+			p, err := propsFromContext(func(key string) any {
+				if key == ctxSelfSignUp {
+					return tt.value
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := synth(t, p)
+			assert(t, func() {
+				s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+					"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": tt.adminOnly},
+				})
+			})
+		})
+	}
+}
