@@ -179,7 +179,10 @@ func (s *Store) RevokeSession(ctx context.Context, originJTI string, expiresAt t
 }
 
 // RevokeUser writes the sub# item that refuses every token of sub issued
-// before before (rounded up to a second), until expiresAt (rounded up too).
+// at or before before: its revokedBefore is the next whole second after
+// before, since iat counts whole seconds and a token issued in the second
+// of the sign-out may have been issued before it. The item lasts until
+// expiresAt (rounded up to a second).
 //
 // A later revocation already there is kept: with the clocks of two
 // functions a little apart, a second sign-out must not move revokedBefore
@@ -189,7 +192,7 @@ func (s *Store) RevokeUser(ctx context.Context, sub string, before, expiresAt ti
 	if sub == "" {
 		return errors.New("revoke user: no sub")
 	}
-	rb := ceilUnix(before)
+	rb := before.Unix() + 1
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
@@ -214,8 +217,8 @@ func (s *Store) RevokeUser(ctx context.Context, sub string, before, expiresAt ti
 	return nil
 }
 
-// ceilUnix returns t in epoch seconds, rounded up: a revokedBefore rounded
-// down would let in a token issued in the same second before the sign-out.
+// ceilUnix returns t in epoch seconds, rounded up, so that an item outlives
+// the tokens it refuses.
 func ceilUnix(t time.Time) int64 {
 	s := t.Unix()
 	if t.Nanosecond() > 0 {

@@ -48,6 +48,14 @@ func TestRevokeUser(t *testing.T) {
 	f := newFakeDynamo()
 	s := NewStore(f, "revocations")
 	before := testNow.Add(300 * time.Millisecond)
+	// revokedBefore is the next second, also from a whole second.
+	if err := s.RevokeUser(t.Context(), testSub, testNow, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if got := attrs(t, f.puts[0].Item)["revokedBefore"]; got != "N:1795321090" {
+		t.Errorf("revokedBefore of a sign-out at %d = %s, want the next second", testNow.Unix(), got)
+	}
+	f.puts = nil
 	if err := s.RevokeUser(t.Context(), testSub, before, before.Add(24*time.Hour)); err != nil {
 		t.Fatalf("RevokeUser() = %v", err)
 	}
