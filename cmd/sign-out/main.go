@@ -1,0 +1,69 @@
+// Command sign-out is the sample sign-out endpoint behind the authorizer: a
+// Lambda function for API Gateway's REST proxy integration that answers
+// POST /sign-out by recording the sign-out in the revocation table. See
+// package signout for what it answers and settings.SignOutSettings for its
+// environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/signout"
+)
+
+func main() {
+	h, err := run(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		lambdainit.Fail(os.Stdout, os.Getenv, err)
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(h.Handle)
+}
+
+// run reads the configuration through getenv and returns the handler, wired
+// to a DynamoDB client and a Cognito client built once from the SDK's
+// standard configuration, and logging to stdout. Every configuration problem
+// is reported at once.
+//
+// The SDK reads its own variables (credentials, AWS_ENDPOINT_URL_DYNAMODB,
+// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ...) from the process
+// environment, not through getenv; only the region is also taken from
+// getenv, so that tests can set it. The Cognito client uses the pool's
+// region, which its id names.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*signout.Handler, error) {
+	cfg, cfgErr := settings.LoadSignOut(getenv)
+	if cfgErr == nil && cfg.FlushAuthorizerCache {
+		cfgErr = errors.New(settings.EnvFlushAuthorizerCache + ": true is not supported by this build yet: leave it unset and keep the authorizer's cache TTL short")
+	}
+
+	var opts []func(*config.LoadOptions) error
+	if region := getenv("AWS_REGION"); region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	awsCfg, awsErr := config.LoadDefaultConfig(ctx, opts...)
+	if awsErr != nil {
+		awsErr = fmt.Errorf("AWS SDK configuration: %w", awsErr)
+	} else if awsCfg.Region == "" {
+		awsErr = errors.New("AWS_REGION: required: the region of the revocation table (Lambda sets it)")
+	}
+	if err := errors.Join(cfgErr, awsErr); err != nil {
+		return nil, err
+	}
+
+	logger := lambdainit.Logger(stdout, cfg.LogLevel)
+	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+	pool := signout.NewCognitoPool(cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.Region = cfg.Region }), cfg.UserPoolID)
+	return signout.NewHandler(store, pool, logger, signout.WithTokenMaxValidity(cfg.TokenMaxValidity)), nil
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(name string) string { return m[name] }
+}
+
+// isolateAWS keeps the developer's AWS settings out of the test.
+func isolateAWS(tb testing.TB) {
+	tb.Helper()
+	dir := tb.TempDir()
+	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, name := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	} {
+		tb.Setenv(name, "")
+	}
+}
+
+func TestRunConfigErrors(t *testing.T) {
+	isolateAWS(t)
+	ok := map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1"}
+	if h, err := run(t.Context(), env(ok), &bytes.Buffer{}); err != nil || h == nil {
+		t.Fatalf("run(%v) = %v, %v, want a handler", ok, h, err)
+	}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantNames []string
+	}{
+		{name: "nothing", env: map[string]string{}, wantNames: []string{"REVOCATION_TABLE", "COGNITO_USER_POOL_ID", "AWS_REGION"}},
+		{name: "flush not built in", env: map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "true"}, wantNames: []string{"FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := run(t.Context(), env(tt.env), &bytes.Buffer{})
+			if err == nil {
+				t.Fatalf("run(%v) = %v, nil, want an error", tt.env, h)
+			}
+			for _, name := range tt.wantNames {
+				if !strings.Contains(err.Error(), name+":") {
+					t.Errorf("run(%v) error = %q, want it to name %s", tt.env, err, name)
+				}
+			}
+		})
+	}
+}
+
+// TestRunWithMoto signs a user out of one session and then everywhere
+// against moto's DynamoDB and Cognito, both found through the SDK's
+// AWS_ENDPOINT_URL_<SERVICE> variables alone.
+func TestRunWithMoto(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	awsCfg := motoserver.Config(endpoint)
+	db := dynamodb.NewFromConfig(awsCfg)
+	idp := cip.NewFromConfig(awsCfg)
+	const table = "revocations"
+	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("CreateTable() = %v", err)
+	}
+	poolID, clientID, sub, refresh := signedInUser(t, idp, "alice", "Correct-horse-9")
+
+	isolateAWS(t)
+	t.Setenv("AWS_REGION", motoserver.Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv(settings.EnvEndpointDynamoDB, endpoint)
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", endpoint)
+	t.Setenv(settings.EnvRevocationTable, table)
+	t.Setenv(settings.EnvUserPoolID, poolID)
+	var stdout bytes.Buffer
+	h, err := run(t.Context(), os.Getenv, &stdout)
+	if err != nil {
+		t.Fatalf("run() = %v", err)
+	}
+
+	req := events.APIGatewayProxyRequest{
+		HTTPMethod: http.MethodPost,
+		Path:       "/sign-out",
+		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{
+			"sub": sub, "username": "alice", "origin_jti": "session-1", "iat": "1795320489", "exp": "1795324089",
+		}},
+	}
+	if resp, err := h.Handle(t.Context(), req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("Handle(this session) = %d %s, %v, want 204", resp.StatusCode, resp.Body, err)
+	}
+	if item := getItem(t, db, table, "jti#session-1"); item == nil || item["expiresAt"] == nil || len(item) != 2 {
+		t.Errorf("jti# item = %v, want id and expiresAt", item)
+	}
+	if item := getItem(t, db, table, "sub#"+sub); item != nil {
+		t.Errorf("sub# item = %v after signing out of one session, want none", item)
+	}
+	if err := refreshTokens(t, idp, clientID, refresh); err != nil {
+		t.Errorf("refresh after signing out of one session = %v, want it to work", err)
+	}
+
+	req.Body = `{"everywhere": true}`
+	if resp, err := h.Handle(t.Context(), req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("Handle(everywhere) = %d %s, %v, want 204\nlog: %s", resp.StatusCode, resp.Body, err, stdout.String())
+	}
+	item := getItem(t, db, table, "sub#"+sub)
+	rb, _ := item["revokedBefore"].(*types.AttributeValueMemberN)
+	exp, _ := item["expiresAt"].(*types.AttributeValueMemberN)
+	if rb == nil || exp == nil || rb.Value >= exp.Value {
+		t.Errorf("sub# item = %v, want revokedBefore before expiresAt", item)
+	}
+	if err := refreshTokens(t, idp, clientID, refresh); err == nil {
+		t.Errorf("refresh after signing out everywhere worked, want Cognito to refuse it")
+	} else {
+		t.Logf("refresh after signing out everywhere: %v", err)
+	}
+	if n := strings.Count(stdout.String(), `"status":204`); n != 2 {
+		t.Errorf("log = %s, want two 204 lines", stdout.String())
+	}
+}
+
+// signedInUser creates a pool, an app client and a confirmed user, signs
+// the user in and returns the ids and the refresh token.
+func signedInUser(tb testing.TB, idp *cip.Client, username, password string) (poolID, clientID, sub, refresh string) {
+	tb.Helper()
+	ctx := tb.Context()
+	pool, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("sign-out-test")})
+	if err != nil {
+		tb.Fatalf("CreateUserPool() = %v", err)
+	}
+	poolID = *pool.UserPool.Id
+	client, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId:        aws.String(poolID),
+		ClientName:        aws.String("app"),
+		ExplicitAuthFlows: []ciptypes.ExplicitAuthFlowsType{ciptypes.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, ciptypes.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+	})
+	if err != nil {
+		tb.Fatalf("CreateUserPoolClient() = %v", err)
+	}
+	clientID = *client.UserPoolClient.ClientId
+	user, err := idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	if err != nil {
+		tb.Fatalf("AdminCreateUser() = %v", err)
+	}
+	for _, a := range user.User.Attributes {
+		if *a.Name == "sub" {
+			sub = *a.Value
+		}
+	}
+	if _, err := idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(poolID), Username: aws.String(username), Password: aws.String(password), Permanent: true,
+	}); err != nil {
+		tb.Fatalf("AdminSetUserPassword() = %v", err)
+	}
+	auth, err := idp.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+		UserPoolId: aws.String(poolID), ClientId: aws.String(clientID),
+		AuthFlow:       ciptypes.AuthFlowTypeAdminUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},
+	})
+	if err != nil || auth.AuthenticationResult == nil {
+		tb.Fatalf("AdminInitiateAuth() = %v, %v", auth, err)
+	}
+	return poolID, clientID, sub, *auth.AuthenticationResult.RefreshToken
+}
+
+func refreshTokens(tb testing.TB, idp *cip.Client, clientID, refresh string) error {
+	tb.Helper()
+	out, err := idp.InitiateAuth(tb.Context(), &cip.InitiateAuthInput{
+		ClientId:       aws.String(clientID),
+		AuthFlow:       ciptypes.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": refresh},
+	})
+	if err == nil && (out.AuthenticationResult == nil || out.AuthenticationResult.AccessToken == nil) {
+		return errors.New("no tokens")
+	}
+	return err
+}
+
+func getItem(tb testing.TB, db *dynamodb.Client, table, id string) map[string]types.AttributeValue {
+	tb.Helper()
+	out, err := db.GetItem(tb.Context(), &dynamodb.GetItemInput{
+		TableName:      aws.String(table),
+		Key:            map[string]types.AttributeValue{revocation.AttrID: &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		tb.Fatalf("GetItem(%s) = %v", id, err)
+	}
+	return out.Item
+}
