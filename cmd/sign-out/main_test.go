@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,32 +15,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 func env(m map[string]string) func(string) string {
 	return func(name string) string { return m[name] }
 }
 
-// isolateAWS keeps the developer's AWS settings out of the test.
-func isolateAWS(tb testing.TB) {
-	tb.Helper()
-	dir := tb.TempDir()
-	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	for _, name := range []string{
-		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	} {
-		tb.Setenv(name, "")
-	}
-}
-
 func TestRunConfigErrors(t *testing.T) {
-	isolateAWS(t)
+	mototest.IsolateAWS(t)
 	ok := map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1"}
 	if h, err := run(t.Context(), env(ok), &bytes.Buffer{}); err != nil || h == nil {
 		t.Fatalf("run(%v) = %v, %v, want a handler", ok, h, err)
@@ -73,8 +57,8 @@ func TestRunConfigErrors(t *testing.T) {
 // against moto's DynamoDB and Cognito, both found through the SDK's
 // AWS_ENDPOINT_URL_<SERVICE> variables alone.
 func TestRunWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	awsCfg := motoserver.Config(endpoint)
+	endpoint := mototest.Start(t)
+	awsCfg := mototest.Config(endpoint)
 	db := dynamodb.NewFromConfig(awsCfg)
 	idp := cip.NewFromConfig(awsCfg)
 	const table = "revocations"
@@ -89,8 +73,8 @@ func TestRunWithMoto(t *testing.T) {
 	}
 	poolID, clientID, sub, refresh := signedInUser(t, idp, "alice", "Correct-horse-9")
 
-	isolateAWS(t)
-	t.Setenv("AWS_REGION", motoserver.Region)
+	mototest.IsolateAWS(t)
+	t.Setenv("AWS_REGION", mototest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv(settings.EnvEndpointDynamoDB, endpoint)

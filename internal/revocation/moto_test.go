@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/motoserver"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
 // createRevocationTable creates the table as the deploy templates do: key
@@ -37,8 +37,8 @@ func createRevocationTable(tb testing.TB, client *dynamodb.Client, name string) 
 // them back through a Checker whose DynamoDB client finds moto through
 // AWS_ENDPOINT_URL_DYNAMODB alone, as the authorizer's will.
 func TestStoreWithMoto(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	admin := dynamodb.NewFromConfig(motoserver.Config(endpoint))
+	endpoint := mototest.Start(t)
+	admin := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "revocations"
 	createRevocationTable(t, admin, table)
 
@@ -47,7 +47,7 @@ func TestStoreWithMoto(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	t.Setenv("AWS_REGION", motoserver.Region)
+	t.Setenv("AWS_REGION", mototest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_SESSION_TOKEN", "")

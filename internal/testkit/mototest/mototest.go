@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -144,5 +145,22 @@ func Config(endpoint string) aws.Config {
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// IsolateAWS keeps the developer's AWS settings out of a test: no shared
+// config or credentials files, no profile, region, endpoint or credentials
+// from the shell (the SDK takes an empty variable for an unset one).
+func IsolateAWS(tb testing.TB) {
+	tb.Helper()
+	dir := tb.TempDir()
+	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, name := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	} {
+		tb.Setenv(name, "")
 	}
 }
