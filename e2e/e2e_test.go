@@ -39,7 +39,7 @@ type user struct {
 
 // tokens are what InitiateAuth answers a signed-in user with.
 type tokens struct {
-	ID, Access string
+	ID, Access, Refresh string
 }
 
 // TestCognitoJourney is the tutorials' journey: a user pool and its app
@@ -352,7 +352,7 @@ func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
 	if r == nil || aws.ToString(r.IdToken) == "" || aws.ToString(r.AccessToken) == "" {
 		tb.Fatalf("InitiateAuth(%s, %s) = challenge %q, result %+v, want ID and access tokens", clientID, u.Username, out.ChallengeName, r)
 	}
-	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken)}
+	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken), Refresh: aws.ToString(r.RefreshToken)}
 }
 
 // buildAll builds each main package as a Lambda bootstrap, in the background
