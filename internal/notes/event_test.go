@@ -68,3 +68,33 @@ func TestSampleEvent(t *testing.T) {
 		t.Errorf("log holds the token or the note: %s", logs)
 	}
 }
+
+// listEventPath is the event `sam local invoke ListNotesFunction` sends.
+var listEventPath = filepath.Join("..", "..", "events", "list-notes.json")
+
+func TestListSampleEvent(t *testing.T) {
+	req := apigwtest.ProxyRequest(t, listEventPath)
+	if req.HTTPMethod != http.MethodGet || req.Resource != notes.ResourceUserNotes || req.Body != "" {
+		t.Errorf("event is %s %s with body %q, want GET %s without a body", req.HTTPMethod, req.Resource, req.Body, notes.ResourceUserNotes)
+	}
+	principal, err := identity.FromAuthorizer(req.RequestContext.Authorizer)
+	if err != nil {
+		t.Fatalf("FromAuthorizer() error = %v", err)
+	}
+	if got := req.PathParameters[notes.PathUserID]; got != principal.Sub {
+		t.Errorf("pathParameters.userId = %q, want the caller's sub %q: the sample reads the caller's own notes", got, principal.Sub)
+	}
+	if got, want := req.Path, "/users/"+principal.Sub+"/notes"; got != want {
+		t.Errorf("path = %q, want %q", got, want)
+	}
+
+	store := &notestest.Store{}
+	ids := seed(t, store, principal.Sub, 12)
+	status, body, _, _ := list(t, store, req)
+	if status != http.StatusOK {
+		t.Fatalf("status = %d, want 200", status)
+	}
+	if diff := cmp.Diff(ids[:10], body.ids()); diff != "" || body.Next == "" {
+		t.Errorf("ids (-want +got):\n%s\nnext %q, want the sample's limit of 10 and a next page", diff, body.Next)
+	}
+}
