@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -496,4 +497,76 @@ func TestListStoreFails(t *testing.T) {
 	if lister.deadline.IsZero() || !lister.deadline.Before(outer) {
 		t.Errorf("store deadline = %v, want one before the invocation's %v", lister.deadline, outer)
 	}
+}
+
+// FuzzListQuery checks that no query or userId makes the list handler panic
+// or answer anything but 200, 400 or 403 with a JSON body, that the store
+// is asked only for a 200, and that a 200 lists only the user asked for.
+func FuzzListQuery(f *testing.F) {
+	store := &notestest.Store{}
+	alice := seed(f, store, testSub, 5)
+	seed(f, store, bobSub, 5)
+	aliceToken := base64.RawURLEncoding.EncodeToString([]byte(`{"u":"` + testSub + `","a":"` + alice[1] + `"}`))
+	for _, seedArgs := range []struct{ userID, limit, next string }{
+		{"", "", ""},
+		{testSub, "2", ""},
+		{testSub, "", aliceToken},
+		{bobSub, "1", aliceToken},
+		{"", "100", aliceToken + "A"},
+		{"", "0", ""},
+		{"a/b", "-1", "!!"},
+		{"", "", strings.Repeat("A", notes.MaxPageTokenLen+1)},
+	} {
+		f.Add(seedArgs.userID, seedArgs.limit, seedArgs.next, false)
+		f.Add(seedArgs.userID, seedArgs.limit, seedArgs.next, true)
+	}
+	f.Fuzz(func(t *testing.T, userID, limit, next string, admin bool) {
+		resource := notes.ResourceNotes
+		if userID != "" {
+			resource = notes.ResourceUserNotes
+		}
+		var groups []string
+		if admin {
+			groups = []string{notes.AdminGroup}
+		}
+		query := map[string]string{}
+		if limit != "" {
+			query["limit"] = limit
+		}
+		if next != "" {
+			query["next"] = next
+		}
+		lister := &recordingLister{store: store}
+		var logs bytes.Buffer
+		h := notes.NewListHandler(lister, slog.New(slog.NewJSONHandler(&logs, nil)))
+		resp, err := h.Handle(t.Context(), listRequest(resource, userID, query, testSub, groups...))
+		if err != nil {
+			t.Fatalf("Handle() error = %v", err)
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var body listBody
+			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+				t.Fatalf("200 body %s: %v", resp.Body, err)
+			}
+			want := testSub
+			if userID != "" {
+				want = userID
+			}
+			if want != testSub && !admin {
+				t.Fatalf("200 for %s's notes to a caller who is neither them nor an admin", want)
+			}
+			for _, n := range body.Notes {
+				if (want == testSub) != slices.Contains(alice, n.ID) {
+					t.Fatalf("listing of %s holds note %s of another user", want, n.ID)
+				}
+			}
+		case http.StatusBadRequest, http.StatusForbidden:
+			if lister.calls != 0 {
+				t.Fatalf("status %d, but the store was asked", resp.StatusCode)
+			}
+		default:
+			t.Fatalf("status = %d (%s), want 200, 400 or 403", resp.StatusCode, resp.Body)
+		}
+	})
 }
