@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
@@ -18,13 +19,14 @@ import (
 // the kind of token), identity.KeyClientID (the app client) and
 // identity.KeyEmail (only an address the issuer marks verified). A claim
 // named principalId, which API Gateway also fills in, or with an empty name
-// is dropped.
+// is dropped, and so is any claim the issuer does not vouch for (an
+// unverified phone_number).
 func Context(c *verify.Claims) map[string]any {
 	claims := c.Map()
 	id := c.Identity()
 	ctx := make(map[string]any, len(claims)+2)
 	for k, v := range claims {
-		if reserved(k) {
+		if reserved(k) || slices.Contains(id.Unverified, k) {
 			continue
 		}
 		switch v := v.(type) {

@@ -100,3 +100,37 @@ func TestRequiredGroupsApplyBeforeRouteRules(t *testing.T) {
 		t.Errorf("reason = %v, want %s", got, authorizer.ReasonMissingGroup)
 	}
 }
+
+// TestRouteRulesReadOnlyVerifiedClaims: an email the user set but did not
+// verify opens neither a bind nor a claims rule (a review found both did).
+func TestRouteRulesReadOnlyVerifiedClaims(t *testing.T) {
+	f := newFixture(t, map[string]string{settings.EnvRouteRules: `[
+		{"route": "GET /mailboxes/{addr}", "bind": {"addr": "email"}},
+		{"route": "GET /acme-admin", "claims": {"email": ["boss@acme.com"]}},
+		{"route": "GET /phone", "claims": {"phone_number": ["+15550100"]}}]`})
+	claims := f.pool.IDClaims(alice, time.Now())
+	claims["email"], claims["email_verified"] = "boss@acme.com", false
+	claims["phone_number"], claims["phone_number_verified"] = "+15550100", false
+	tok := f.sign(t, claims)
+	for _, path := range []string{"mailboxes/boss@acme.com", "acme-admin", "phone"} {
+		ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + tok,
+			MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/" + path})
+		resp, err := invoke(f, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line := lastLog(t, f.logs); line["decision"] != "deny" {
+			t.Errorf("GET /%s with an unverified claim: %v, want deny", path, line)
+		}
+		if _, ok := resp.Context["phone_number"]; ok {
+			t.Errorf("context holds the unverified phone_number")
+		}
+	}
+	claims["email_verified"], claims["phone_number_verified"] = true, true
+	tok = f.sign(t, claims)
+	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + tok,
+		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/acme-admin"})
+	if _, err := invoke(f, ev); err != nil || lastLog(t, f.logs)["decision"] != "allow" {
+		t.Errorf("GET /acme-admin with the email verified: %v %v, want allow", err, lastLog(t, f.logs))
+	}
+}

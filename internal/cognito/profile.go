@@ -94,8 +94,13 @@ func (r *rules) check(claims map[string]any) (verify.Identity, error) {
 			return id, fmt.Errorf("%w: an ID token carries no client_id", verify.ErrInvalidClaims)
 		}
 		id.Username = str(claims, "cognito:username")
-		if claims["email_verified"] == true || claims["email_verified"] == "true" {
+		if verified(claims, "email_verified") {
 			id.Email = str(claims, "email")
+		} else if _, ok := claims["email"]; ok {
+			id.Unverified = append(id.Unverified, "email")
+		}
+		if _, ok := claims["phone_number"]; ok && !verified(claims, "phone_number_verified") {
+			id.Unverified = append(id.Unverified, "phone_number")
 		}
 	case AccessToken:
 		id.ClientID = str(claims, "client_id")
@@ -119,6 +124,12 @@ func (r *rules) check(claims map[string]any) (verify.Identity, error) {
 		id.Scopes = strings.Fields(scope)
 	}
 	return id, nil
+}
+
+// verified reads a Cognito *_verified claim: a boolean, or the string
+// "true" in some pools' ID tokens.
+func verified(claims map[string]any, name string) bool {
+	return claims[name] == true || claims[name] == "true"
 }
 
 func str(claims map[string]any, name string) string {

@@ -182,10 +182,16 @@ func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 	jwk, err := c.keys.KeyRead(ctx, kid)
 	found := err == nil
 	if found {
-		if c.stale() {
+		if age := c.age(); age >= c.opts.RefreshInterval {
 			// The set is old but holds the key: refresh it within a
-			// short wait, and use the key whatever the refresh does.
-			wait, cancel := context.WithTimeout(ctx, c.opts.StaleWait)
+			// short wait, and use the key whatever the refresh does. Past
+			// twice the interval, a JWKS slower than StaleWait must not
+			// keep a removed key trusted for ever: the refresh gets the
+			// caller's whole time, as for a missing key.
+			wait, cancel := ctx, context.CancelFunc(func() {})
+			if age < 2*c.opts.RefreshInterval {
+				wait, cancel = context.WithTimeout(ctx, c.opts.StaleWait)
+			}
 			c.refresh(wait, refreshStale)
 			cancel()
 			if jwk, err = c.keys.KeyRead(ctx, kid); err == nil {
@@ -224,10 +230,11 @@ func (c *Cache) Refresh(ctx context.Context) error {
 	return c.lastErr
 }
 
-func (c *Cache) stale() bool {
+// age is the time since the last successful fetch.
+func (c *Cache) age() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.opts.Now().Sub(c.fetchedAt) >= c.opts.RefreshInterval
+	return c.opts.Now().Sub(c.fetchedAt)
 }
 
 // Why refresh is called, which sets how soon after the last try it fetches

@@ -546,3 +546,34 @@ func TestWritesRefused(t *testing.T) {
 		t.Error("New() without a key algorithm = nil error")
 	}
 }
+
+// TestSlowJWKSStillRemovesKeys: a JWKS slower than StaleWait cannot keep a
+// removed key trusted for ever (a review found the old set kept for good):
+// past twice the refresh interval the refresh gets the caller's time.
+func TestSlowJWKSStillRemovesKeys(t *testing.T) {
+	s := newServer(t)
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	cache := newCache(t, s, c, nil)
+	old := kid(s.pool)
+	if _, err := cache.KeyRead(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	s.pool.RemoveKey(old)
+	s.delay.Store(int64(400 * time.Millisecond))
+
+	c.Add(jwks.DefaultRefreshInterval)
+	start := time.Now()
+	if _, err := cache.KeyRead(context.Background(), old); err != nil {
+		t.Fatalf("KeyRead(old kid) with a slow refresh = %v, want the cached key", err)
+	}
+	if waited := time.Since(start); waited > time.Duration(float64(jwks.DefaultStaleWait)*1.5) {
+		t.Errorf("KeyRead() waited %v for the refresh of an old set, want at most about %v", waited, jwks.DefaultStaleWait)
+	}
+	c.Add(jwks.DefaultRefreshInterval)
+	if _, err := cache.KeyRead(context.Background(), old); !errors.Is(err, jwks.ErrUnknownKey) {
+		t.Errorf("KeyRead(removed kid) at twice the refresh interval = %v, want %v", err, jwks.ErrUnknownKey)
+	}
+}

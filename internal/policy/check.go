@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 )
 
 // Limits of every policy a rule set can produce, checked by ParseRules with
@@ -47,7 +49,7 @@ var policyOverhead = func() int {
 func (rs *Rules) checkLimits() error {
 	total := policyOverhead
 	for i, r := range rs.rules {
-		wild := maxPrefixLen + len(r.suffix)
+		wild := maxPrefixLen + len(r.suffixes[0]) + 1 // + a trailing slash when denied
 		if wild > MaxResourceLen {
 			return &RuleError{Index: i, Err: fmt.Errorf("%w: resource of %q can be %d bytes, more than IAM's %d",
 				ErrPolicyTooLarge, r.route, wild, MaxResourceLen)}
@@ -64,7 +66,8 @@ func (rs *Rules) checkLimits() error {
 			}
 			bound += n + 3 // quotes and comma
 		}
-		total += max(wild+3, bound)
+		// ANY is one resource per method; a denied literal path two.
+		total += len(r.suffixes) * max(2*(wild+3), bound)
 	}
 	if total > MaxPolicySize {
 		return fmt.Errorf("%w: %d rules can produce a policy of %d bytes, more than %d",
@@ -83,20 +86,49 @@ func countBound(own, c condition) int {
 }
 
 // checkOverlaps refuses a rule with bind whose resources another rule's
-// wildcard resource covers entirely: whoever passes the other rule would
-// get every user's resources, and whoever fails it would be denied their
-// own. IAM's '*' matches across '/', so GET /users/{id} (GET/users/*)
-// covers GET /users/{userId}/notes.
+// resource covers, for every value or for some: whoever passes the other
+// rule would get those users' resources. IAM's '*' matches across '/', so
+// GET /users/{id} (GET/users/*) covers GET /users/{userId}/notes, and
+// ANY /health (one resource per method, .../health) covers GET
+// /users/{name} for the user named health.
+//
+// Resources are literal segments and whole-segment '*'s, so a bound
+// segment can be covered for particular values only by being one of the
+// other rule's literal segments: the check tries each, and "@" (no literal
+// segment) for the values a '*' covers.
 func (rs *Rules) checkOverlaps() error {
+	candidates := []string{"@"}
+	for _, r := range rs.rules {
+		for _, s := range r.segs {
+			if s.kind == segLiteral && !slices.Contains(candidates, s.text) {
+				candidates = append(candidates, s.text)
+			}
+		}
+	}
 	for i, r := range rs.rules {
 		if !r.hasBind {
 			continue
 		}
-		sample := r.resourceSuffix(func(int) string { return "@" })
-		for j, s := range rs.rules {
-			if i != j && globMatch(s.suffix, sample) {
-				return &RuleError{Index: i, Err: fmt.Errorf("%w: %q passes through bind, but the resource of rules[%d] (%q) covers it",
-					ErrOverlap, r.route, j, s.route)}
+		for _, v := range candidates {
+			for _, sample := range r.resourceSuffixes(func(int) string { return v }) {
+				// A request API Gateway routes to another rule (a literal
+				// GET /users/me/notes beside GET /users/{userId}/notes)
+				// never reaches this one: no one's resources are at stake.
+				method, path, _ := strings.Cut(sample, "/")
+				if rs.match(MethodARN{Method: method, Path: path}) != i {
+					continue
+				}
+				for j, s := range rs.rules {
+					if i == j || !slices.ContainsFunc(s.suffixes, func(p string) bool { return globMatch(p, sample) }) {
+						continue
+					}
+					what := "covers it"
+					if v != "@" {
+						what = fmt.Sprintf("covers it for the value %q", v)
+					}
+					return &RuleError{Index: i, Err: fmt.Errorf("%w: %q passes through bind, but the resource of rules[%d] (%q) %s",
+						ErrOverlap, r.route, j, s.route, what)}
+				}
 			}
 		}
 	}

@@ -85,10 +85,10 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 	d.Allowed = evaluate(d.Policy, target)
 
 	matched := rs.match(a)
-	denied := -1
+	deniedBy := -1
 	for i, o := range outs {
-		if !o.passed && globMatch(o.resources[0], target) {
-			denied = i
+		if !o.passed && slices.ContainsFunc(o.resources, func(p string) bool { return globMatch(p, target) }) {
+			deniedBy = i
 			break
 		}
 	}
@@ -99,8 +99,8 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		d.Route = rs.rules[firstAllowing(outs, target)].route
 	case matched >= 0 && !outs[matched].passed:
 		d.Route, d.Reason = rs.rules[matched].route, outs[matched].reason
-	case denied >= 0:
-		d.Route, d.Reason = rs.rules[denied].route, outs[denied].reason
+	case deniedBy >= 0:
+		d.Route, d.Reason = rs.rules[deniedBy].route, outs[deniedBy].reason
 	case matched >= 0:
 		// Passed, but only through bind, for another value.
 		d.Route, d.Reason = rs.rules[matched].route, ReasonNotOwner
@@ -147,16 +147,16 @@ func appendNew(list []string, rs ...string) []string {
 // the rule's wildcard resource; one with bind grants the resource with the
 // caller's values in the bound segments.
 func (r *rule) decide(prefix string, c Caller) outcome {
-	wild := prefix + r.suffix
+	wild := prefixed(prefix, r.suffixes)
 	ownBinds, reason, ok := check(r.own, c)
 	if !ok {
-		return outcome{reason: reason, resources: []string{wild}}
+		return outcome{reason: reason, resources: denied(wild, r)}
 	}
 	if r.anyOf == nil {
 		if ownBinds == nil {
-			return outcome{passed: true, resources: []string{wild}}
+			return outcome{passed: true, resources: wild}
 		}
-		return outcome{passed: true, resources: []string{prefix + r.resourceSuffix(lookup(ownBinds))}}
+		return outcome{passed: true, resources: prefixed(prefix, r.resourceSuffixes(lookup(ownBinds)))}
 	}
 	var granted []string
 	first := Reason("")
@@ -173,14 +173,38 @@ func (r *rule) decide(prefix string, c Caller) outcome {
 			continue
 		}
 		if binds == nil {
-			return outcome{passed: true, resources: []string{wild}}
+			return outcome{passed: true, resources: wild}
 		}
-		granted = appendNew(granted, prefix+r.resourceSuffix(lookup(binds)))
+		granted = appendNew(granted, prefixed(prefix, r.resourceSuffixes(lookup(binds)))...)
 	}
 	if granted == nil {
-		return outcome{reason: first, resources: []string{wild}}
+		return outcome{reason: first, resources: denied(wild, r)}
 	}
 	return outcome{passed: true, resources: granted}
+}
+
+// prefixed returns each suffix after prefix.
+func prefixed(prefix string, suffixes []string) []string {
+	out := make([]string, len(suffixes))
+	for i, s := range suffixes {
+		out[i] = prefix + s
+	}
+	return out
+}
+
+// denied returns the resources a failed rule denies: its own, and, where
+// its path ends in a literal, the same with a trailing slash, so that
+// .../GET/notes/ cannot slip past the Deny of GET /notes through another
+// rule's GET/notes/*.
+func denied(resources []string, r *rule) []string {
+	if len(r.segs) == 0 || r.segs[len(r.segs)-1].kind != segLiteral {
+		return resources
+	}
+	out := make([]string, 0, 2*len(resources))
+	for _, res := range resources {
+		out = append(out, res, res+"/")
+	}
+	return out
 }
 
 // boundValue is a segment and the caller's value for it.

@@ -183,7 +183,10 @@ func TestDecidePolicyJSON(t *testing.T) {
 		`{"Action":["execute-api:Invoke"],"Effect":"Allow","Resource":["` +
 		testPrefix + `GET/notes","` + testPrefix + `GET/users/u-1/notes"]},` +
 		`{"Action":["execute-api:Invoke"],"Effect":"Deny","Resource":["` +
-		testPrefix + `POST/add-note","` + testPrefix + `*/admin/*","` + testPrefix + `GET/reports"]}]}`
+		testPrefix + `POST/add-note","` + testPrefix + `POST/add-note/","` +
+		testPrefix + `GET/admin/*","` + testPrefix + `POST/admin/*","` + testPrefix + `PUT/admin/*","` + testPrefix + `PATCH/admin/*","` +
+		testPrefix + `DELETE/admin/*","` + testPrefix + `HEAD/admin/*","` + testPrefix + `OPTIONS/admin/*","` +
+		testPrefix + `GET/reports","` + testPrefix + `GET/reports/"]}]}`
 	if string(b) != want {
 		t.Errorf("policy = %s\nwant     %s", b, want)
 	}

@@ -46,7 +46,7 @@
 // the caller passes and one Deny statement listing those of the rules the
 // caller fails; a statement with no resource is left out (a parsed rule set
 // always yields at least one). A rule's resource is
-// <stage prefix>/<METHOD, or * for ANY>/<path>, each variable as '*'; a
+// <stage prefix>/<METHOD>/<path> (ANY: one per method), each variable as '*'; a
 // rule passed through bind grants the path with the caller's values in the
 // bound segments instead. Decision.Allowed is IAM's evaluation of that
 // policy for the triggering methodArn, so the decision logged and the one
@@ -58,19 +58,20 @@
 // any Allow. Hence:
 //   - {x} and {x+} both become '*': GET /notes/{id} also grants GET
 //     /notes/a/b, if the API has such a resource, to whoever passes it.
-//   - ANY becomes '*', which also spans path segments: ANY /admin/{p+}
-//     (*/admin/*) covers every path containing /admin/, such as
-//     GET /users/admin/notes.
+//   - ANY is written out as one resource per method (GET/..., POST/...),
+//     never '*', which would span path segments too.
 //   - A request whose resource several rules cover is allowed only if the
 //     caller passes every one of them: the Deny of any failed rule wins. A
 //     narrower rule can therefore restrict what a broader rule grants, but
-//     never open up what a broader rule refuses.
+//     never open up what a broader rule refuses. A failed rule whose path
+//     ends in a literal also denies that path with a trailing slash.
 //   - ParseRules refuses a rule with bind whose resources another rule's
-//     resource covers entirely (GET /users/{id} covers GET
-//     /users/{userId}/notes): whoever passed the other rule would get every
-//     user's resources. Coverage for particular values only, such as
-//     */admin/* and a caller whose bound value is "admin", is not refused;
-//     where the covering rule fails, its Deny wins and the owner is refused.
+//     resource covers, for every value (GET /users/{id} covers GET
+//     /users/{userId}/notes) or for some (GET /{section}/health covers GET
+//     /users/{name} for the user named health): whoever passed the other
+//     rule would get those users' resources. A request API Gateway routes
+//     to a more specific literal route (GET /users/me/notes) is that
+//     route's, and not refused.
 //   - The same method and path twice (whatever the variables' names) is a
 //     duplicate and refused; ANY /x beside GET /x is not, and API Gateway
 //     routes GET to GET /x.

@@ -5,21 +5,15 @@ import (
 	"strings"
 )
 
-// resourceSuffix returns the part of r's resource after <stage>/:
-// <METHOD or *>/<path>, each variable as value(segment index) when value
-// is non-nil and returns non-empty, else as IAM's '*'.
-func (r *rule) resourceSuffix(value func(seg int) string) string {
+// resourceSuffixes returns the parts of r's resources after <stage>/:
+// <METHOD>/<path>, each variable as value(segment index) when value is
+// non-nil and returns non-empty, else as IAM's '*'. ANY is written out as
+// one resource per method rather than '*': IAM's '*' matches across '/', so
+// */notes would also cover GET/internal/secret/notes.
+func (r *rule) resourceSuffixes(value func(seg int) string) []string {
 	var b strings.Builder
-	if r.method == "ANY" {
-		b.WriteByte('*')
-	} else {
-		b.WriteString(r.method)
-	}
-	b.WriteByte('/')
 	for i, s := range r.segs {
-		if i > 0 {
-			b.WriteByte('/')
-		}
+		b.WriteByte('/')
 		if s.kind == segLiteral {
 			b.WriteString(s.text)
 			continue
@@ -32,7 +26,15 @@ func (r *rule) resourceSuffix(value func(seg int) string) string {
 		}
 		b.WriteByte('*')
 	}
-	return b.String()
+	path := b.String()
+	if r.method != "ANY" {
+		return []string{r.method + path}
+	}
+	out := make([]string, len(methods))
+	for i, m := range methods {
+		out[i] = m + path
+	}
+	return out
 }
 
 // matchRoute reports whether r is an API Gateway method that serves method

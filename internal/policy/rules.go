@@ -65,8 +65,8 @@ type rule struct {
 	anyOf  []condition
 	// suffix is the rule's resource after <stage>/: <METHOD or *>/<path>
 	// with every variable as '*'.
-	suffix  string
-	hasBind bool
+	suffixes []string
+	hasBind  bool
 }
 
 // condition is one set of conditions; all must hold.
@@ -204,7 +204,7 @@ func parseRule(raw json.RawMessage) (rule, error) {
 	for _, c := range r.anyOf {
 		r.hasBind = r.hasBind || c.binds != nil
 	}
-	r.suffix = r.resourceSuffix(nil)
+	r.suffixes = r.resourceSuffixes(nil)
 	return r, nil
 }
 

@@ -29,9 +29,11 @@ func TestParseRulesFixture(t *testing.T) {
 	}
 	var suffixes []string
 	for _, r := range rs.rules {
-		suffixes = append(suffixes, r.suffix)
+		suffixes = append(suffixes, r.suffixes...)
 	}
-	wantSuffixes := []string{"POST/add-note", "GET/notes", "GET/users/*/notes", "*/admin/*", "GET/reports"}
+	wantSuffixes := []string{"POST/add-note", "GET/notes", "GET/users/*/notes",
+		"GET/admin/*", "POST/admin/*", "PUT/admin/*", "PATCH/admin/*", "DELETE/admin/*", "HEAD/admin/*", "OPTIONS/admin/*",
+		"GET/reports"}
 	if diff := cmp.Diff(wantSuffixes, suffixes); diff != "" {
 		t.Errorf("resource suffixes mismatch (-want +got):\n%s", diff)
 	}

@@ -181,6 +181,13 @@ func TestCheckUnavailable(t *testing.T) {
 			wantCalls: 1, wantMessage: "no table",
 		},
 		{
+			name: "keys left unprocessed under the table's ARN",
+			setup: func(f *fakeDynamo) {
+				f.unprocessed, f.unprocessedAs = 10, "arn:aws:dynamodb:eu-west-1:123456789012:table/revocations"
+			},
+			wantCalls: unprocessedRounds, wantMessage: "still unprocessed",
+		},
+		{
 			name:      "keys left unprocessed every time",
 			setup:     func(f *fakeDynamo) { f.unprocessed = 10 },
 			wantCalls: unprocessedRounds, wantMessage: "still unprocessed",

@@ -25,6 +25,9 @@ type fakeDynamo struct {
 	// unprocessed is how many of the next requests leave every key
 	// unprocessed, as a throttled BatchGetItem does.
 	unprocessed int
+	// unprocessedAs, when set, keys UnprocessedKeys under this table name
+	// (DynamoDB may answer with the table's ARN for its name).
+	unprocessedAs string
 	// block, when set, holds every BatchGetItem until it is closed or
 	// the request's ctx ends; started receives a value as each request
 	// begins (it must be buffered enough).
@@ -78,7 +81,11 @@ func (f *fakeDynamo) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItem
 			}
 		}
 		if f.unprocessed > 0 {
-			out.UnprocessedKeys = map[string]types.KeysAndAttributes{table: ka}
+			as := table
+			if f.unprocessedAs != "" {
+				as = f.unprocessedAs
+			}
+			out.UnprocessedKeys = map[string]types.KeysAndAttributes{as: ka}
 		}
 	}
 	if f.unprocessed > 0 {

@@ -70,7 +70,13 @@ func (s *Store) lookup(ctx context.Context, keys []key) (map[key]record, error) 
 				}
 			}
 		}
-		left := out.UnprocessedKeys[s.table].Keys
+		// Keyed by the table's name or its ARN, whichever DynamoDB
+		// chooses: a key left out under the other spelling must not read
+		// as "no item", which is "not revoked".
+		var left []map[string]types.AttributeValue
+		for _, ka := range out.UnprocessedKeys {
+			left = append(left, ka.Keys...)
+		}
 		if len(left) == 0 {
 			return recs, nil
 		}

@@ -1,5 +1,7 @@
 package verify
 
+import "slices"
+
 // Identity is who a verified token says the caller is, as the issuer's Check
 // read it from the claims. Only what the issuer vouches for is here: an email
 // address, for one, only when the issuer marks it verified.
@@ -20,6 +22,10 @@ type Identity struct {
 	Groups []string
 	// Scopes are the OAuth scopes the token grants.
 	Scopes []string
+	// Unverified names claims the token carries but the issuer does not
+	// vouch for (Cognito's email while email_verified is not true): Claim
+	// and the authorizer's context leave them out.
+	Unverified []string
 }
 
 // Claims are the claims of a verified token. Verify returns them only once
@@ -45,12 +51,17 @@ func (c *Claims) Groups() []string { return c.id.Groups }
 // Scopes returns the OAuth scopes the token grants.
 func (c *Claims) Scopes() []string { return c.id.Scopes }
 
-// Claim returns one claim as decoded from JSON (numbers are float64).
+// Claim returns one claim as decoded from JSON (numbers are float64), or
+// false if the token has none or the issuer does not vouch for it.
 func (c *Claims) Claim(name string) (any, bool) {
+	if slices.Contains(c.id.Unverified, name) {
+		return nil, false
+	}
 	v, ok := c.raw[name]
 	return v, ok
 }
 
-// Map returns every claim as decoded from JSON (numbers are float64). The map
-// belongs to the Claims: callers must not change it.
+// Map returns every claim as decoded from JSON (numbers are float64),
+// unverified ones included: check Identity().Unverified. The map belongs to
+// the Claims: callers must not change it.
 func (c *Claims) Map() map[string]any { return c.raw }
