@@ -24,7 +24,6 @@ func env(m map[string]string) func(string) string {
 	return func(name string) string { return m[name] }
 }
 
-
 func TestRunConfigErrors(t *testing.T) {
 	mototest.IsolateAWS(t)
 	tests := []struct {
