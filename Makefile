@@ -80,7 +80,8 @@ clean: ## Remove build output.
 # ---- Deploy (infra/ CDK app, template.yaml SAM) ----
 
 # The CDK CLI, pinned. Its cloud-assembly schema reads what aws-cdk-lib
-# v2.220.0 (infra/go.mod) writes; check with make synth when bumping either.
+# v2.276.0 (infra/go.mod; cloud-assembly schema 55) writes; check with
+# make synth and make validate when bumping either.
 CDK_VERSION := 2.1148.1
 CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
