@@ -14,7 +14,7 @@ help: ## List the targets.
 # ---- Lambda builds (provided.al2023, arm64; one recipe for CDK and SAM) ----
 
 .PHONY: build
-build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap ## Build both functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
+build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap $(BIN)/list-notes/bootstrap ## Build the functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
 
 $(BIN)/%/bootstrap: FORCE
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
@@ -23,11 +23,13 @@ $(BIN)/%/bootstrap: FORCE
 FORCE:
 
 # SAM's makefile builder calls build-<LogicalId> with ARTIFACTS_DIR set.
-.PHONY: build-AuthorizerFunction build-AddNoteFunction
+.PHONY: build-AuthorizerFunction build-AddNoteFunction build-ListNotesFunction
 build-AuthorizerFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/authorizer
 build-AddNoteFunction:
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/add-note
+build-ListNotesFunction:
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/list-notes
 
 # ---- Try it locally ----
 

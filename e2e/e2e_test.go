@@ -6,7 +6,9 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,18 +41,24 @@ type user struct {
 
 // tokens are what InitiateAuth answers a signed-in user with.
 type tokens struct {
-	ID, Access string
+	ID, Access, Refresh string
 }
 
 // TestCognitoJourney is the tutorials' journey: a user pool and its app
-// client, a user who signs up, is confirmed and logs in with
+// client, users who sign up, are confirmed, put in groups and log in with
 // USER_PASSWORD_AUTH; the authorizer allowing their tokens and refusing
 // tokens of another pool, of another app client and of a kind it was not
-// configured for; and add-note storing a note with the context of the Allow
-// answer. One moto_server serves every subtest.
+// configured for; the sample API's route rules (events/rules.json) granting
+// each user what they may do; add-note storing notes and list-notes listing
+// them, each with the context of an Allow answer. One moto_server serves
+// every subtest.
 func TestCognitoJourney(t *testing.T) {
 	// The builds overlap moto_server's start and the set-up of the pools.
-	binaries := buildAll(t, "../cmd/authorizer", "../cmd/add-note")
+	binaries := buildAll(t, "../cmd/authorizer", "../cmd/add-note", "../cmd/list-notes")
+	rules, err := os.ReadFile(filepath.Join("..", "events", "rules.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	endpoint := mototest.Start(t)
 	awsCfg := mototest.Config(endpoint)
@@ -62,17 +70,22 @@ func TestCognitoJourney(t *testing.T) {
 	poolID := createPool(t, cognito, "notes-users")
 	clientID := createClient(t, cognito, poolID, "notes-web")
 	otherClientID := createClient(t, cognito, poolID, "other-app")
-	const group = "staff"
-	if _, err := cognito.CreateGroup(t.Context(), &idp.CreateGroupInput{UserPoolId: &poolID, GroupName: aws.String(group)}); err != nil {
-		t.Fatalf("CreateGroup(%s) error = %v", group, err)
+	// The groups of the sample rules: writers add notes, admins read
+	// everyone's.
+	const group, adminGroup = "writers", notes.AdminGroup
+	for _, g := range []string{group, adminGroup} {
+		if _, err := cognito.CreateGroup(t.Context(), &idp.CreateGroupInput{UserPoolId: &poolID, GroupName: aws.String(g)}); err != nil {
+			t.Fatalf("CreateGroup(%s) error = %v", g, err)
+		}
 	}
 	alice := signUp(t, cognito, poolID, clientID, user{Username: "alice", Email: "alice@example.com", Password: "Correct-Horse-9-Battery"})
-	if _, err := cognito.AdminAddUserToGroup(t.Context(), &idp.AdminAddUserToGroupInput{
-		UserPoolId: &poolID, Username: &alice.Username, GroupName: aws.String(group),
-	}); err != nil {
-		t.Fatalf("AdminAddUserToGroup(%s, %s) error = %v", alice.Username, group, err)
-	}
+	addToGroup(t, cognito, poolID, alice, group)
 	aliceTokens := signIn(t, cognito, clientID, alice)
+	bob := signUp(t, cognito, poolID, clientID, user{Username: "bob", Email: "bob@example.com", Password: "Stapled-Bob-4-Battery"})
+	bobTokens := signIn(t, cognito, clientID, bob)
+	carol := signUp(t, cognito, poolID, clientID, user{Username: "carol", Email: "carol@example.com", Password: "Admin-Carol-8-Battery"})
+	addToGroup(t, cognito, poolID, carol, adminGroup)
+	carolTokens := signIn(t, cognito, clientID, carol)
 	otherClientTokens := signIn(t, cognito, otherClientID, alice)
 
 	// Another pool with a user of the same name: their tokens must not
@@ -89,7 +102,7 @@ func TestCognitoJourney(t *testing.T) {
 	notestest.CreateTable(t, db, table)
 
 	bins := binaries()
-	authorizerBin, addNoteBin := bins[0], bins[1]
+	authorizerBin, addNoteBin, listNotesBin := bins[0], bins[1], bins[2]
 	env := map[string]string{
 		settings.EnvUserPoolID: poolID,
 		settings.EnvClientIDs:  clientID,
@@ -99,7 +112,10 @@ func TestCognitoJourney(t *testing.T) {
 	idOnlyEnv := maps.Clone(env)
 	idOnlyEnv[settings.EnvTokenUse] = "id"
 	idOnly := startFunction(t, authorizerBin, idOnlyEnv)
-	addNote := startFunction(t, addNoteBin, map[string]string{
+	rulesEnv := maps.Clone(env)
+	rulesEnv[settings.EnvRouteRules] = string(rules)
+	ruled := startFunction(t, authorizerBin, rulesEnv)
+	notesEnv := map[string]string{
 		settings.EnvNotesTable:       table,
 		settings.EnvEndpointDynamoDB: endpoint,
 		"AWS_REGION":                 mototest.Region,
@@ -107,7 +123,9 @@ func TestCognitoJourney(t *testing.T) {
 		// other AWS setting: StartFunction passes only what it is given.
 		"AWS_ACCESS_KEY_ID":     "testing",
 		"AWS_SECRET_ACCESS_KEY": "testing",
-	})
+	}
+	addNote := startFunction(t, addNoteBin, notesEnv)
+	listNotes := startFunction(t, listNotesBin, notesEnv)
 
 	// What every Allow answer for alice carries, whichever the token.
 	aliceContext := map[string]any{
@@ -140,7 +158,7 @@ func TestCognitoJourney(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				resp := authorize(t, tt.fn, tt.event, tt.token)
+				resp := authorize(t, tt.fn, eventFile(t, tt.event, tt.token))
 				if resp.PrincipalID != alice.Sub {
 					t.Errorf("principalId = %q, want alice's sub %q", resp.PrincipalID, alice.Sub)
 				}
@@ -185,6 +203,41 @@ func TestCognitoJourney(t *testing.T) {
 		}
 	})
 
+	// The sample rules, through the real authorizer: each user gets what
+	// events/rules.json grants them, on the route of the request. (The
+	// demo also shows claims and scope rules; moto's tokens carry neither
+	// custom attributes nor custom scopes.)
+	t.Run("route rules", func(t *testing.T) {
+		tests := []struct {
+			name       string
+			token      string
+			method     string
+			path       string
+			wantReason string // empty: allowed
+		}{
+			{"writer adds a note", aliceTokens.ID, "POST", "/add-note", ""},
+			{"writer adds a note, access token", aliceTokens.Access, "POST", "/add-note", ""},
+			{"no group adds a note", bobTokens.ID, "POST", "/add-note", "missing_group"},
+			{"own notes, any user", bobTokens.ID, "GET", "/notes", ""},
+			{"own notes by id", aliceTokens.ID, "GET", "/users/" + alice.Sub + "/notes", ""},
+			{"another user's notes", aliceTokens.ID, "GET", "/users/" + bob.Sub + "/notes", "not_owner"},
+			{"another user's notes, as an admin", carolTokens.Access, "GET", "/users/" + alice.Sub + "/notes", ""},
+			{"admin API without the tenant", carolTokens.ID, "DELETE", "/admin/tenants/7", "claim_mismatch"},
+			{"reports without the scope", aliceTokens.Access, "GET", "/reports", "missing_scope"},
+			{"unlisted route", aliceTokens.ID, "GET", "/health", "no_rule"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ev := routeEvent(t, "token.json", tt.token, tt.method, tt.path)
+				if tt.wantReason == "" {
+					authorize(t, ruled, ev)
+					return
+				}
+				refused(t, ruled, ev, tt.wantReason)
+			})
+		}
+	})
+
 	t.Run("add-note", func(t *testing.T) {
 		tests := []struct {
 			name      string
@@ -199,7 +252,7 @@ func TestCognitoJourney(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				// API Gateway asks the authorizer, then hands its Allow
 				// answer to the integration as requestContext.authorizer.
-				allowed := authorize(t, authz, "request.json", tt.token)
+				allowed := authorize(t, ruled, eventFile(t, "request.json", tt.token))
 				req := proxyRequest(t, tt.token, apigwtest.AuthorizerContext(allowed.PrincipalID, allowed.Context), tt.note)
 				res, line := addNote.invoke(t, req)
 				if res.Error != nil {
@@ -240,6 +293,83 @@ func TestCognitoJourney(t *testing.T) {
 				}
 			})
 		}
+	})
+
+	// list-notes reads what add-note stored, for the callers the rules let
+	// through, with the context of their Allow answers.
+	t.Run("list-notes", func(t *testing.T) {
+		own := func(tb testing.TB, tokens tokens) map[string]any {
+			allowed := authorize(tb, ruled, routeEvent(tb, "request.json", tokens.ID, "GET", "/notes"))
+			return apigwtest.AuthorizerContext(allowed.PrincipalID, allowed.Context)
+		}
+		userNotes := func(tb testing.TB, tokens tokens, owner user) map[string]any {
+			allowed := authorize(tb, ruled, routeEvent(tb, "request.json", tokens.ID, "GET", "/users/"+owner.Sub+"/notes"))
+			return apigwtest.AuthorizerContext(allowed.PrincipalID, allowed.Context)
+		}
+		aliceNotes := []string{"Water the plants", "Bring home milk"} // newest first
+
+		t.Run("own notes", func(t *testing.T) {
+			status, got, next, line := list(t, listNotes, own(t, aliceTokens), nil, nil)
+			if status != http.StatusOK || !cmp.Equal(got, aliceNotes) || next != "" {
+				t.Errorf("GET /notes = %d %q next %q, want 200 %q and no next page", status, got, next, aliceNotes)
+			}
+			if line["sub"] != alice.Sub || line["count"] != float64(2) {
+				t.Errorf("list-notes log line %v, want alice's sub and count 2", line)
+			}
+		})
+		t.Run("pages", func(t *testing.T) {
+			ctx := own(t, aliceTokens)
+			var got []string
+			next := ""
+			for page := 1; page <= 3; page++ {
+				query := map[string]string{"limit": "1"}
+				if next != "" {
+					query["next"] = next
+				}
+				var notes []string
+				var status int
+				status, notes, next, _ = list(t, listNotes, ctx, nil, query)
+				if status != http.StatusOK || len(notes) != 1 {
+					t.Fatalf("page %d = %d %q, want 200 and one note", page, status, notes)
+				}
+				got = append(got, notes...)
+				if next == "" {
+					break
+				}
+			}
+			if !cmp.Equal(got, aliceNotes) {
+				t.Errorf("pages of one = %q, want %q", got, aliceNotes)
+			}
+		})
+		t.Run("own notes by id", func(t *testing.T) {
+			status, got, _, _ := list(t, listNotes, userNotes(t, aliceTokens, alice), &alice, nil)
+			if status != http.StatusOK || !cmp.Equal(got, aliceNotes) {
+				t.Errorf("GET /users/{alice}/notes by alice = %d %q, want 200 %q", status, got, aliceNotes)
+			}
+		})
+		t.Run("an admin reads another user's notes", func(t *testing.T) {
+			status, got, _, line := list(t, listNotes, userNotes(t, carolTokens, alice), &alice, nil)
+			if status != http.StatusOK || !cmp.Equal(got, aliceNotes) {
+				t.Errorf("GET /users/{alice}/notes by carol = %d %q, want 200 %q", status, got, aliceNotes)
+			}
+			if line["sub"] != carol.Sub || line["user_id"] != alice.Sub {
+				t.Errorf("list-notes log line %v, want carol's sub reading alice's notes", line)
+			}
+		})
+		t.Run("another user has notes of their own", func(t *testing.T) {
+			status, got, _, _ := list(t, listNotes, own(t, bobTokens), nil, nil)
+			if status != http.StatusOK || len(got) != 0 {
+				t.Errorf("GET /notes by bob = %d %q, want 200 and none", status, got)
+			}
+		})
+		t.Run("the function refuses what the rule should have", func(t *testing.T) {
+			// The authorizer refuses bob alice's notes (route rules
+			// above); were the rule missing, list-notes would still.
+			status, got, _, line := list(t, listNotes, own(t, bobTokens), &alice, nil)
+			if status != http.StatusForbidden || line["reason"] != "not_owner" {
+				t.Errorf("GET /users/{alice}/notes with bob's context = %d %q (log %v), want 403 not_owner", status, got, line)
+			}
+		})
 	})
 }
 
@@ -352,7 +482,7 @@ func signIn(tb testing.TB, client *idp.Client, clientID string, u user) tokens {
 	if r == nil || aws.ToString(r.IdToken) == "" || aws.ToString(r.AccessToken) == "" {
 		tb.Fatalf("InitiateAuth(%s, %s) = challenge %q, result %+v, want ID and access tokens", clientID, u.Username, out.ChallengeName, r)
 	}
-	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken)}
+	return tokens{ID: aws.ToString(r.IdToken), Access: aws.ToString(r.AccessToken), Refresh: aws.ToString(r.RefreshToken)}
 }
 
 // buildAll builds each main package as a Lambda bootstrap, in the background
@@ -418,25 +548,133 @@ func (f *function) invoke(tb testing.TB, event []byte) (lambdatest.Result, map[s
 	return res, line
 }
 
-// authorize invokes the authorizer with the event file holding token, checks
-// that it allowed the request, and returns its answer.
-func authorize(tb testing.TB, fn *function, event, token string) events.APIGatewayCustomAuthorizerResponse {
+// policyAnswer invokes the authorizer with event and returns its policy
+// answer, whether that allows the event's methodArn as API Gateway
+// evaluates it, and the log line.
+func policyAnswer(tb testing.TB, fn *function, event []byte) (events.APIGatewayCustomAuthorizerResponse, bool, map[string]any) {
 	tb.Helper()
-	res, line := fn.invoke(tb, eventFile(tb, event, token))
+	var ev struct{ MethodArn string }
+	if err := json.Unmarshal(event, &ev); err != nil || ev.MethodArn == "" {
+		tb.Fatalf("event %s has no methodArn: %v", event, err)
+	}
+	res, line := fn.invoke(tb, event)
 	if res.Error != nil {
-		tb.Fatalf("authorizer answered the error %v (log %v), want Allow", res.Error, line)
+		tb.Fatalf("authorizer answered the error %v (log %v), want a policy", res.Error, line)
 	}
 	var resp events.APIGatewayCustomAuthorizerResponse
 	if err := json.Unmarshal(res.Payload, &resp); err != nil {
 		tb.Fatalf("authorizer answer %s: %v", res.Payload, err)
 	}
-	if len(resp.PolicyDocument.Statement) != 1 || resp.PolicyDocument.Statement[0].Effect != "Allow" {
-		tb.Fatalf("authorizer policy = %+v (log %v), want one Allow statement", resp.PolicyDocument, line)
+	return resp, apigwtest.Allows(resp.PolicyDocument, ev.MethodArn), line
+}
+
+// authorize invokes the authorizer with event, checks that its policy
+// allows the event's methodArn, and returns its answer.
+func authorize(tb testing.TB, fn *function, event []byte) events.APIGatewayCustomAuthorizerResponse {
+	tb.Helper()
+	resp, allowed, line := policyAnswer(tb, fn, event)
+	if !allowed {
+		tb.Fatalf("authorizer policy = %+v (log %v), want it to allow the request", resp.PolicyDocument, line)
 	}
 	if line["decision"] != "allow" {
 		tb.Errorf("log line %v, want decision allow", line)
 	}
 	return resp
+}
+
+// refused invokes the authorizer with event and checks that its policy
+// refuses the event's methodArn (API Gateway's 403) for wantReason.
+func refused(tb testing.TB, fn *function, event []byte, wantReason string) {
+	tb.Helper()
+	resp, allowed, line := policyAnswer(tb, fn, event)
+	if allowed {
+		tb.Errorf("authorizer policy = %+v, want it to refuse the request", resp.PolicyDocument)
+	}
+	got := map[string]any{"decision": line["decision"], "reason": line["reason"]}
+	want := map[string]any{"decision": "deny", "reason": wantReason}
+	if diff := cmp.Diff(want, got); diff != "" {
+		tb.Errorf("log line %v (-want +got):\n%s", line, diff)
+	}
+}
+
+// routeEvent is the sample authorizer event name with token, for method and
+// path of the sample API's stage instead of its own methodArn. A REQUEST
+// event's resource fields still name POST /add-note: the authorizer reads
+// the methodArn alone.
+func routeEvent(tb testing.TB, name, token, method, path string) []byte {
+	tb.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(eventFile(tb, name, token), &ev); err != nil {
+		tb.Fatal(err)
+	}
+	arn, _ := ev["methodArn"].(string)
+	stage, _, ok := strings.Cut(arn, "/POST/")
+	if !ok {
+		tb.Fatalf("%s: methodArn %q is not for POST", name, arn)
+	}
+	ev["methodArn"] = stage + "/" + method + path
+	b, err := json.Marshal(ev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// list invokes list-notes with the sample list request, its authorizer
+// context set to authorizerContext, for owner's notes (GET
+// /users/{userId}/notes) or, with a nil owner, the caller's own (GET
+// /notes), and returns the status, the notes' texts, the next page token
+// and the function's log line.
+func list(tb testing.TB, fn *function, authorizerContext map[string]any, owner *user, query map[string]string) (int, []string, string, map[string]any) {
+	tb.Helper()
+	req := apigwtest.ProxyRequest(tb, filepath.Join("..", "events", "list-notes.json"))
+	req.Resource, req.Path, req.PathParameters = notes.ResourceNotes, notes.ResourceNotes, nil
+	if owner != nil {
+		req.Resource, req.Path = notes.ResourceUserNotes, "/users/"+owner.Sub+"/notes"
+		req.PathParameters = map[string]string{notes.PathUserID: owner.Sub}
+	}
+	req.QueryStringParameters = query
+	req.MultiValueQueryStringParameters = make(map[string][]string, len(query))
+	for k, v := range query {
+		req.MultiValueQueryStringParameters[k] = []string{v}
+	}
+	req.RequestContext.Authorizer = authorizerContext
+	ev, err := json.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, line := fn.invoke(tb, ev)
+	if res.Error != nil {
+		tb.Fatalf("list-notes answered the error %v, want a response", res.Error)
+	}
+	var resp events.APIGatewayProxyResponse
+	if err := json.Unmarshal(res.Payload, &resp); err != nil {
+		tb.Fatalf("list-notes answer %s: %v", res.Payload, err)
+	}
+	var body struct {
+		Notes []struct{ Note string }
+		Next  string
+	}
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+			tb.Fatalf("list-notes body %s: %v", resp.Body, err)
+		}
+	}
+	var texts []string
+	for _, n := range body.Notes {
+		texts = append(texts, n.Note)
+	}
+	return resp.StatusCode, texts, body.Next, line
+}
+
+// addToGroup adds u to group, as the pool's administrator does.
+func addToGroup(tb testing.TB, client *idp.Client, poolID string, u user, group string) {
+	tb.Helper()
+	if _, err := client.AdminAddUserToGroup(tb.Context(), &idp.AdminAddUserToGroupInput{
+		UserPoolId: &poolID, Username: &u.Username, GroupName: aws.String(group),
+	}); err != nil {
+		tb.Fatalf("AdminAddUserToGroup(%s, %s) error = %v", u.Username, group, err)
+	}
 }
 
 // eventFile reads a sample authorizer event with token in place of

@@ -8,16 +8,21 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
@@ -39,8 +44,9 @@ func main() {
 // now does not stop the function: the first invocations answer with an
 // outage error and fetch again.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*authorizer.Handler, error) {
-	cfg, err := settings.LoadAuthorizer(getenv)
-	if err != nil {
+	cfg, cfgErr := settings.LoadAuthorizer(getenv)
+	rev, revErr := settings.LoadRevocation(getenv)
+	if err := errors.Join(cfgErr, revErr); err != nil {
 		return nil, err
 	}
 	log := lambdainit.Logger(stdout, cfg.LogLevel)
@@ -62,6 +68,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	if err != nil {
 		return nil, err
 	}
+	hcfg := authorizer.ConfigFrom(cfg)
+	if rev.Enabled() {
+		// Only then is there an AWS SDK client, and its cost.
+		checker, err := newRevocationChecker(ctx, getenv, rev, log)
+		if err != nil {
+			return nil, err
+		}
+		hcfg.Revocations = checker
+	}
 	_ = cache.Refresh(ctx) // logged by the cache; KeyRead tries again
 	log.LogAttrs(ctx, slog.LevelInfo, "authorizer started",
 		slog.String("user_pool_id", cfg.UserPoolID),
@@ -70,6 +85,36 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		slog.String("jwks_url", cfg.JWKSURL),
 		slog.Any("required_scopes", cfg.RequiredScopes),
 		slog.Any("required_groups", cfg.RequiredGroups),
-		slog.String("policy_resource", string(cfg.PolicyResource)))
-	return authorizer.New(authorizer.ConfigFrom(cfg), verifier, log), nil
+		slog.String("policy_resource", string(cfg.PolicyResource)),
+		slog.Int("route_rules", routeRules(cfg)),
+		slog.String("revocation_table", rev.Table))
+	return authorizer.New(hcfg, verifier, log), nil
+}
+
+func routeRules(cfg settings.Authorizer) int {
+	if cfg.Rules == nil {
+		return 0
+	}
+	return cfg.Rules.Len()
+}
+
+// newRevocationChecker reads the revocation table through a DynamoDB client
+// built from the SDK's standard configuration (AWS_ENDPOINT_URL_DYNAMODB
+// included); the region is taken from getenv too, so that tests can set it.
+// The client retries once at most: the invocation's deadline bounds every
+// lookup, and a store that fails twice is an outage.
+func newRevocationChecker(ctx context.Context, getenv func(string) string, rev settings.Revocation, log *slog.Logger) (*revocation.Checker, error) {
+	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(2)}
+	if region := getenv("AWS_REGION"); region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: AWS SDK configuration: %w", settings.EnvRevocationTable, err)
+	}
+	if awsCfg.Region == "" {
+		return nil, fmt.Errorf("AWS_REGION: required with %s (Lambda sets it)", settings.EnvRevocationTable)
+	}
+	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), rev.Table)
+	return revocation.NewChecker(store, log, revocation.WithCacheTTL(rev.CacheTTL)), nil
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,5 +246,65 @@ func checkLogLines(t *testing.T, log string, invocations int) {
 	}
 	if decisions != invocations {
 		t.Errorf("%d decision lines for %d invocations:\n%s", decisions, invocations, log)
+	}
+}
+
+// TestBinaryAnswersBeforeTheDeadline: with a JWKS server that accepts and
+// never answers, the default JWKS_TIMEOUT (3s) and 2 s invocations, every
+// invocation gets the outage answer before its deadline, and only the first
+// of those within the retry interval waits at all.
+func TestBinaryAnswersBeforeTheDeadline(t *testing.T) {
+	hang := make(chan struct{})
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hang); srv.Close() })
+	// The start-up fetch is cut at JWKS_TIMEOUT and counts as the first
+	// failed try. In Lambda the init phase has its own time: wait for it
+	// (the "authorizer started" line) before the invocations' deadlines
+	// start.
+	fn, out := start(t, map[string]string{
+		settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
+		settings.EnvJWKSURL: srv.URL + "/jwks.json", settings.EnvJWKSTimeout: "3s",
+	})
+	pool, err := cognitotest.New(poolID, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := pool.IDToken(alice, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for limit := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "authorizer started"); {
+		if time.Now().After(limit) {
+			t.Fatalf("the function did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // past the retry interval: the first invocation fetches
+	const deadline = 2 * time.Second
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		res, err := fn.Invoke(ctx, eventFile(t, "token.json", id))
+		elapsed := time.Since(start)
+		cancel()
+		if err != nil {
+			t.Fatalf("invocation %d: no answer within %v: %v", i, deadline, err)
+		}
+		if res.Error == nil || res.Error.Message == "Unauthorized" {
+			t.Fatalf("invocation %d = %s %v, want the outage answer", i, res.Payload, res.Error)
+		}
+		t.Logf("invocation %d answered in %v", i, elapsed.Round(time.Millisecond))
+	}
+	// One at start-up, one by the first invocation; the others fall in the
+	// retry interval, which runs from the end of the failed fetch.
+	if got := requests.Load(); got > 2 {
+		t.Errorf("%d JWKS requests for start-up and 3 invocations, want 2", got)
 	}
 }

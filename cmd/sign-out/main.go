@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -44,9 +45,6 @@ func main() {
 // region, which its id names.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*signout.Handler, error) {
 	cfg, cfgErr := settings.LoadSignOut(getenv)
-	if cfgErr == nil && cfg.FlushAuthorizerCache {
-		cfgErr = errors.New(settings.EnvFlushAuthorizerCache + ": true is not supported by this build yet: leave it unset and keep the authorizer's cache TTL short")
-	}
 
 	var opts []func(*config.LoadOptions) error
 	if region := getenv("AWS_REGION"); region != "" {
@@ -65,5 +63,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*si
 	logger := lambdainit.Logger(stdout, cfg.LogLevel)
 	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	pool := signout.NewCognitoPool(cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.Region = cfg.Region }), cfg.UserPoolID)
-	return signout.NewHandler(store, pool, logger, signout.WithTokenMaxValidity(cfg.TokenMaxValidity)), nil
+	hopts := []signout.Option{signout.WithTokenMaxValidity(cfg.TokenMaxValidity)}
+	if cfg.FlushAuthorizerCache {
+		hopts = append(hopts, signout.WithFlusher(signout.NewStageCache(apigateway.NewFromConfig(awsCfg))))
+	}
+	return signout.NewHandler(store, pool, logger, hopts...), nil
 }

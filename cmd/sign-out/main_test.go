@@ -36,7 +36,7 @@ func TestRunConfigErrors(t *testing.T) {
 		wantNames []string
 	}{
 		{name: "nothing", env: map[string]string{}, wantNames: []string{"REVOCATION_TABLE", "COGNITO_USER_POOL_ID", "AWS_REGION"}},
-		{name: "flush not built in", env: map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "true"}, wantNames: []string{"FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"}},
+		{name: "flush not a boolean", env: map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "sometimes"}, wantNames: []string{"FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,7 +45,8 @@ func (o Outcome) String() string {
 // Reasons the authorizer gives of its own. A token's failure is named by
 // verify.Reason ("expired", "bad_signature", ...), extraction's by
 // tokenReason, a route rule's refusal by policy.Reason ("not_owner",
-// "no_rule", ...).
+// "no_rule", ...), a sign-out by revocation.Reason ("revoked",
+// "revocation_unavailable").
 const (
 	ReasonBadEvent     = "bad_event"
 	ReasonBadMethodARN = "bad_method_arn"

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
@@ -35,13 +36,21 @@ var (
 	// exactly "Unauthorized".
 	ErrUnauthorized = errors.New("Unauthorized") //nolint:staticcheck // API Gateway matches this text.
 	// ErrUnavailable means the token could not be checked: no signing key
-	// could be had. API Gateway answers 500 (AUTHORIZER_FAILURE).
-	ErrUnavailable = errors.New("authorizer unavailable: signing keys could not be fetched")
+	// could be had, or the revocation store could not be read in time. API
+	// Gateway answers 500 (AUTHORIZER_FAILURE).
+	ErrUnavailable = errors.New("authorizer unavailable: the token could not be checked")
 )
 
 // Verifier checks a token; *verify.Verifier is one.
 type Verifier interface {
 	Verify(ctx context.Context, token string) (*verify.Claims, error)
+}
+
+// Revocations says whether a verified token's session or user was signed
+// out; *revocation.Checker is one. Its error matches revocation.ErrRevoked
+// (401) or revocation.ErrUnavailable (the outage answer).
+type Revocations interface {
+	Check(ctx context.Context, sub, originJTI string, issuedAt time.Time) error
 }
 
 // Config is what the handler decides with, beyond the token's verification.
@@ -57,6 +66,9 @@ type Config struct {
 	Rules *policy.Rules
 	// Scope is what a policy covers when there are no Rules.
 	Scope policy.Scope
+	// Revocations, if set, is asked after a token verifies and before
+	// groups and rules.
+	Revocations Revocations
 }
 
 // Handler answers authorizer events. It is safe for concurrent use.
@@ -132,6 +144,17 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 		return none, d
 	}
 	d.Identity = claims.Identity()
+	if h.cfg.Revocations != nil {
+		if err := h.cfg.Revocations.Check(ctx, d.Identity.Subject, claimString(claims, "origin_jti"), claimTime(claims, "iat")); err != nil {
+			d.Outcome, d.Reason, d.Err = Unauthorized, revocation.Reason(err), err
+			if errors.Is(err, revocation.ErrUnavailable) || d.Reason == "" {
+				// Not known to be revoked, and not known not to be:
+				// never an Allow, never a 401.
+				d.Outcome, d.Reason = Unavailable, revocation.ReasonUnavailable
+			}
+			return none, d
+		}
+	}
 	resp := events.APIGatewayCustomAuthorizerResponse{PrincipalID: d.Identity.Subject}
 	if reason, err := h.required(d.Identity); err != nil {
 		// Refused on every route: the Deny covers the stage.
@@ -155,6 +178,23 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 	d.Outcome = Allow
 	resp.Context = Context(claims)
 	return resp, d
+}
+
+func claimString(c *verify.Claims, name string) string {
+	v, _ := c.Claim(name)
+	s, _ := v.(string)
+	return s
+}
+
+// claimTime reads a numeric date claim; zero when absent (verify has
+// checked its range).
+func claimTime(c *verify.Claims, name string) time.Time {
+	v, _ := c.Claim(name)
+	f, ok := v.(float64)
+	if !ok {
+		return time.Time{}
+	}
+	return time.Unix(int64(f), 0)
 }
 
 // required checks the scopes and groups every caller must hold.

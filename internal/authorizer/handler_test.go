@@ -40,6 +40,7 @@ type fixture struct {
 	pool    *cognitotest.Pool
 	handler *authorizer.Handler
 	logs    *bytes.Buffer
+	getenv  func(string) string
 }
 
 func newFixture(t testing.TB, env map[string]string) *fixture {
@@ -62,8 +63,8 @@ func newFixtureLogging(t testing.TB, env map[string]string, w io.Writer) *fixtur
 	for k, v := range env {
 		vars[k] = v
 	}
-	h := authorizertest.NewHandler(t, func(k string) string { return vars[k] }, newLogger(w))
-	return &fixture{pool: pool, handler: h}
+	getenv := func(k string) string { return vars[k] }
+	return &fixture{pool: pool, handler: authorizertest.NewHandler(t, getenv, newLogger(w)), getenv: getenv}
 }
 
 func (f *fixture) idToken(t testing.TB) string {

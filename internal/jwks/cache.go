@@ -301,8 +301,9 @@ const (
 //
 // The outcome is recorded whatever happens, a panic included, so that no
 // later caller waits on a fetch that will never end. A fetch cut short by
-// the caller's deadline counts as a failed try: a JWKS that hangs costs one
-// bounded wait per RetryInterval, not one per request.
+// the caller's deadline counts as a failed try, and the retry interval runs
+// from its end: a JWKS that hangs costs one bounded wait per RetryInterval,
+// not one per request.
 func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 	c.mu.Lock()
 	if f := c.inflight; f != nil {
@@ -334,6 +335,11 @@ func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 		c.lastErr = err
 		if err == nil {
 			c.fetchedAt = now
+		} else {
+			// The retry interval runs from the end of a failed try: a
+			// fetch that hung until its caller's deadline is not followed
+			// at once by another that hangs as long.
+			c.triedAt = now.Add(elapsed)
 		}
 		c.inflight = nil
 		close(f.done)

@@ -65,7 +65,8 @@ type (
 	message struct {
 		Message string `json:"message"`
 	}
-	created struct {
+	// noteBody is a note in answers: add-note's 201, each of a listing.
+	noteBody struct {
 		ID        string `json:"id"`
 		Note      string `json:"note"`
 		CreatedAt string `json:"createdAt"`
@@ -98,17 +99,21 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	start := h.now()
 	out := h.serve(ctx, req)
 	h.logOutcome(ctx, req, out, h.now().Sub(start))
+	return respond(out.status, out.body), nil
+}
 
-	body, err := json.Marshal(out.body)
+// respond returns a JSON answer.
+func respond(status int, body any) events.APIGatewayProxyResponse {
+	b, err := json.Marshal(body)
 	if err != nil {
 		// Unreachable: the bodies are structs of strings.
-		body = []byte(`{"message":"internal error"}`)
+		b = []byte(`{"message":"internal error"}`)
 	}
 	return events.APIGatewayProxyResponse{
-		StatusCode: out.status,
+		StatusCode: status,
 		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       string(body),
-	}, nil
+		Body:       string(b),
+	}
 }
 
 func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) outcome {
@@ -173,7 +178,7 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	}
 	return outcome{
 		status:  http.StatusCreated,
-		body:    created{n.ID, n.Text, n.CreatedAt.Format(CreatedAtLayout)},
+		body:    noteBody{n.ID, n.Text, n.CreatedAt.Format(CreatedAtLayout)},
 		sub:     principal.Sub,
 		noteID:  n.ID,
 		retries: retries,

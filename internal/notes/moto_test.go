@@ -167,6 +167,58 @@ func TestDynamoStoreWithMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("List pages a user's notes newest first", func(t *testing.T) {
+		const user = "user-list"
+		want := seed(t, store, user, 25)
+		seed(t, store, "user-list-other", 3) // another partition, never listed
+		var got []string
+		var sizes []int
+		after := ""
+		for range 5 {
+			page, err := store.List(t.Context(), user, 10, after)
+			if err != nil {
+				t.Fatalf("List(after %q) error = %v", after, err)
+			}
+			for _, n := range page.Notes {
+				if n.UserID != user || n.Text == "" || n.CreatedAt.IsZero() {
+					t.Errorf("listed note %+v, want %s's, with text and time", n, user)
+				}
+				got = append(got, n.ID)
+			}
+			sizes = append(sizes, len(page.Notes))
+			if after = page.After; after == "" {
+				break
+			}
+		}
+		if diff := cmp.Diff([]int{10, 10, 5}, sizes); diff != "" {
+			t.Errorf("page sizes (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ids, newest first (-want +got):\n%s", diff)
+		}
+
+		// The last page is exactly full: no token for an empty page after.
+		page, err := store.List(t.Context(), user, 5, want[19])
+		if err != nil || len(page.Notes) != 5 || page.After != "" {
+			t.Errorf("List(last 5) = %d notes, After %q, %v, want 5, none", len(page.Notes), page.After, err)
+		}
+		// A start key that is no stored note still starts below it.
+		page, err = store.List(t.Context(), user, 100, want[0]+"Z")
+		if err != nil || len(page.Notes) != 25 {
+			t.Errorf("List(after a missing id) = %d notes, %v, want 25", len(page.Notes), err)
+		}
+	})
+
+	t.Run("handler lists through the store", func(t *testing.T) {
+		if err := store.Put(t.Context(), notes.Note{UserID: "user-handler", ID: mustID(t, testNow), Text: "milk", CreatedAt: testNow}); err != nil {
+			t.Fatal(err)
+		}
+		status, body, _, _ := list(t, store, listRequest(notes.ResourceNotes, "", nil, "user-handler"))
+		if status != http.StatusOK || len(body.Notes) != 1 || body.Notes[0].Note != "milk" || body.Notes[0].CreatedAt != testCreatedAt {
+			t.Errorf("listing = %d %+v, want 200 with the note", status, body)
+		}
+	})
+
 	t.Run("a missing table is a 500 without detail", func(t *testing.T) {
 		h, logs := newTestHandler(t, notes.NewDynamoStore(client, "no-such-table"))
 		resp, _ := h.Handle(t.Context(), newRequest(`{"note":"milk"}`))

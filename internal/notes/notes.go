@@ -1,8 +1,9 @@
-// Package notes is the sample endpoint the authorizer guards: POST /add-note
+// Package notes is the sample API the authorizer guards: POST /add-note
 // with {"note": "Bring home milk"} stores a note for the signed-in user in
-// DynamoDB.
+// DynamoDB (Handler); GET /notes and GET /users/{userId}/notes list a
+// user's notes, newest first, a page at a time (ListHandler).
 //
-// The handler never looks at the token. It trusts only
+// The handlers never look at the token. It trusts only
 // requestContext.authorizer, which API Gateway fills in after the authorizer
 // allowed the request, and it refuses a request without it (401): when the
 // method was deployed without the authorizer, the endpoint fails closed.
@@ -43,6 +44,23 @@ type Store interface {
 	// Put stores n. It never replaces a different note with the same
 	// UserID and ID: it reports ErrExists instead.
 	Put(ctx context.Context, n Note) error
+}
+
+// Lister reads notes back. It is the one thing ListHandler needs from
+// DynamoDB.
+type Lister interface {
+	// List returns up to limit of userID's notes, newest first: from the
+	// newest when after is empty, else from the first note older than the
+	// note with id after (which need not exist).
+	List(ctx context.Context, userID string, limit int, after string) (Page, error)
+}
+
+// Page is one page of a user's notes, newest first.
+type Page struct {
+	Notes []Note
+	// After is where the next page starts, the id of this page's last note,
+	// when more notes may follow; empty on the last page.
+	After string
 }
 
 // ErrExists reports that the owner already has a different note with this id,

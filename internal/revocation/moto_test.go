@@ -17,21 +17,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
-// createRevocationTable creates the table as the deploy templates do: key
-// "id" (string), on-demand. moto ignores TTL, which the checker does not
-// rely on.
-func createRevocationTable(tb testing.TB, client *dynamodb.Client, name string) {
-	tb.Helper()
-	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(AttrID), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(AttrID), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		tb.Fatalf("creating table %s: %v", name, err)
-	}
-}
 
 // TestStoreWithMoto writes revocations with the sign-out's calls and reads
 // them back through a Checker whose DynamoDB client finds moto through
@@ -40,7 +25,7 @@ func TestStoreWithMoto(t *testing.T) {
 	endpoint := mototest.Start(t)
 	admin := dynamodb.NewFromConfig(mototest.Config(endpoint))
 	const table = "revocations"
-	createRevocationTable(t, admin, table)
+	mototest.CreateRevocationTable(t, admin, table)
 
 	dir := t.TempDir()
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))

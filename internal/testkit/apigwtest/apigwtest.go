@@ -1,7 +1,8 @@
 // Package apigwtest builds what API Gateway sends: authorizer events from
 // the sample files in events/ with a token filled in, and the proxy request
 // an integration gets once the authorizer allowed it, with the authorizer's
-// answer turned into requestContext.authorizer as API Gateway does.
+// answer turned into requestContext.authorizer as API Gateway does. Allows
+// evaluates an authorizer's policy for a request as API Gateway does.
 //
 // The functions returning an error are for the local tools (the demo,
 // devtoken); those taking a testing.TB fail the test instead.
@@ -12,7 +13,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -91,4 +95,44 @@ func AuthorizerContext(principalID string, context map[string]any) map[string]an
 	}
 	out["principalId"] = principalID
 	return out
+}
+
+// Allows answers what API Gateway makes of an authorizer's policy for the
+// request methodARN, by IAM's rules: a statement speaks to the request when
+// its actions include execute-api:Invoke (or a wildcard for it) and one of
+// its resources matches, '*' standing for any run of characters, '/'
+// included, and '?' for one; an explicit Deny beats any Allow; nothing
+// matching is a deny.
+//
+// It is written apart from package policy's own evaluation, so that a test
+// or the demo checks the answer rather than repeating the authorizer.
+func Allows(doc events.APIGatewayCustomAuthorizerPolicy, methodARN string) bool {
+	allowed := false
+	for _, st := range doc.Statement {
+		if !slices.ContainsFunc(st.Action, invokes) ||
+			!slices.ContainsFunc(st.Resource, func(p string) bool { return iamPattern(p).MatchString(methodARN) }) {
+			continue
+		}
+		switch st.Effect {
+		case "Deny":
+			return false
+		case "Allow":
+			allowed = true
+		}
+	}
+	return allowed
+}
+
+// invokes reports whether an IAM action covers execute-api:Invoke. Action
+// names are case-insensitive.
+func invokes(action string) bool {
+	return iamPattern(strings.ToLower(action)).MatchString("execute-api:invoke")
+}
+
+// iamPattern compiles an IAM resource pattern into an anchored regexp.
+func iamPattern(p string) *regexp.Regexp {
+	quoted := regexp.QuoteMeta(p)
+	quoted = strings.ReplaceAll(quoted, `\*`, `.*`)
+	quoted = strings.ReplaceAll(quoted, `\?`, `.`)
+	return regexp.MustCompile(`^(?s:` + quoted + `)$`)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
@@ -50,5 +51,41 @@ func TestAuthorizerContextRoundTrip(t *testing.T) {
 	p, err := identity.FromAuthorizer(fw)
 	if err != nil || p.Sub != "s1" || p.Username != "alice" || len(p.Groups) != 1 {
 		t.Errorf("FromAuthorizer(AuthorizerContext()) = %+v, %v", p, err)
+	}
+}
+
+func TestAllows(t *testing.T) {
+	const (
+		stage = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod"
+		notes = stage + "/GET/notes"
+	)
+	st := func(effect string, resources ...string) events.IAMPolicyStatement {
+		return events.IAMPolicyStatement{Action: []string{"execute-api:Invoke"}, Effect: effect, Resource: resources}
+	}
+	tests := []struct {
+		name       string
+		statements []events.IAMPolicyStatement
+		methodARN  string
+		want       bool
+	}{
+		{name: "exact Allow", statements: []events.IAMPolicyStatement{st("Allow", notes)}, methodARN: notes, want: true},
+		{name: "no statement", methodARN: notes, want: false},
+		{name: "Allow of another route", statements: []events.IAMPolicyStatement{st("Allow", stage+"/POST/add-note")}, methodARN: notes, want: false},
+		{name: "star spans slashes", statements: []events.IAMPolicyStatement{st("Allow", stage+"/*")}, methodARN: stage + "/GET/users/a/notes", want: true},
+		{name: "question mark is one character", statements: []events.IAMPolicyStatement{st("Allow", stage+"/GET/note?")}, methodARN: notes, want: true},
+		{name: "question mark is not two", statements: []events.IAMPolicyStatement{st("Allow", stage+"/GET/not?")}, methodARN: notes, want: false},
+		{name: "dots are literal", statements: []events.IAMPolicyStatement{st("Allow", strings.ReplaceAll(notes, ":", "."))}, methodARN: notes, want: false},
+		{name: "explicit Deny wins", statements: []events.IAMPolicyStatement{st("Allow", stage+"/*"), st("Deny", stage+"/GET/users/*/notes")}, methodARN: stage + "/GET/users/b/notes", want: false},
+		{name: "Deny elsewhere", statements: []events.IAMPolicyStatement{st("Allow", stage+"/*"), st("Deny", stage+"/GET/users/*/notes")}, methodARN: notes, want: true},
+		{name: "other action", statements: []events.IAMPolicyStatement{{Action: []string{"execute-api:ManageConnections"}, Effect: "Allow", Resource: []string{notes}}}, methodARN: notes, want: false},
+		{name: "wildcard action", statements: []events.IAMPolicyStatement{{Action: []string{"execute-api:*"}, Effect: "Allow", Resource: []string{notes}}}, methodARN: notes, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: tt.statements}
+			if got := apigwtest.Allows(doc, tt.methodARN); got != tt.want {
+				t.Errorf("Allows(%v, %q) = %v, want %v", tt.statements, tt.methodARN, got, tt.want)
+			}
+		})
 	}
 }

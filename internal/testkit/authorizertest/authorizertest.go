@@ -23,11 +23,16 @@ func NewVerifier(tb testing.TB, getenv func(string) string) *verify.Verifier {
 }
 
 // NewHandler returns the authorizer's handler configured by getenv, logging
-// to log.
-func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger) *authorizer.Handler {
+// to log; each change then edits its configuration (to set what settings
+// cannot, such as a fake revocation check).
+func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger, change ...func(*authorizer.Config)) *authorizer.Handler {
 	tb.Helper()
 	cfg := load(tb, getenv)
-	return authorizer.New(authorizer.ConfigFrom(cfg), newVerifier(tb, cfg), log)
+	hcfg := authorizer.ConfigFrom(cfg)
+	for _, c := range change {
+		c(&hcfg)
+	}
+	return authorizer.New(hcfg, newVerifier(tb, cfg), log)
 }
 
 func load(tb testing.TB, getenv func(string) string) settings.Authorizer {

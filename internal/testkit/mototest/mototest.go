@@ -20,7 +20,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
@@ -162,5 +165,22 @@ func IsolateAWS(tb testing.TB) {
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 	} {
 		tb.Setenv(name, "")
+	}
+}
+
+// CreateRevocationTable creates the revocation table as the deploy
+// templates do: partition key settings.RevocationPartitionKey (string), no
+// sort key, on-demand. moto ignores TTL, which the authorizer does not rely
+// on.
+func CreateRevocationTable(tb testing.TB, client *dynamodb.Client, name string) {
+	tb.Helper()
+	_, err := client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(settings.RevocationPartitionKey), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(settings.RevocationPartitionKey), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		tb.Fatalf("CreateTable(%s) error = %v", name, err)
 	}
 }

@@ -1,6 +1,7 @@
 package notestest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,10 +11,11 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 )
 
-// Store is a notes.Store in memory that keeps every note it was asked to
-// put. Like DynamoStore it refuses a different note under a key it holds
-// (notes.ErrExists) and accepts the same note again. The zero value is an
-// empty store; it is safe for concurrent use.
+// Store is a notes.Store and notes.Lister in memory that keeps every note
+// it was asked to put. Like DynamoStore it refuses a different note under a
+// key it holds (notes.ErrExists), accepts the same note again, and lists a
+// user's notes by descending id. The zero value is an empty store; it is
+// safe for concurrent use.
 type Store struct {
 	// Errs are the answers of successive Puts, set before the first: nil
 	// stores the note, anything else is returned and nothing is stored.
@@ -80,4 +82,34 @@ func (s *Store) Stored() []notes.Note {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.stored)
+}
+
+// List returns up to limit of userID's notes with ids below after (all of
+// them when after is empty), by descending id and without Email, as
+// DynamoStore's Query does.
+// After is set only when more notes follow, so a listing never ends with an
+// empty page.
+func (s *Store) List(ctx context.Context, userID string, limit int, after string) (notes.Page, error) {
+	if err := ctx.Err(); err != nil {
+		return notes.Page{}, err
+	}
+	if limit < 1 {
+		return notes.Page{}, fmt.Errorf("list notes: limit %d is below 1", limit)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var mine []notes.Note
+	for _, n := range s.stored {
+		if n.UserID == userID && (after == "" || n.ID < after) {
+			n.Email = ""
+			mine = append(mine, n)
+		}
+	}
+	slices.SortFunc(mine, func(a, b notes.Note) int { return cmp.Compare(b.ID, a.ID) })
+	page := notes.Page{Notes: mine}
+	if len(mine) > limit {
+		page.Notes = mine[:limit]
+		page.After = page.Notes[limit-1].ID
+	}
+	return page, nil
 }

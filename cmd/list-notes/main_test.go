@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
+)
+
+// env returns a getenv that reads m.
+func env(m map[string]string) func(string) string {
+	return func(name string) string { return m[name] }
+}
+
+// isolateAWS keeps the developer's AWS settings out of the test: no shared
+// config or credentials files, no profile, region or endpoint from the
+// shell. The SDK takes empty variables for unset ones.
+func isolateAWS(tb testing.TB) {
+	tb.Helper()
+	dir := tb.TempDir()
+	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, name := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	} {
+		tb.Setenv(name, "")
+	}
+}
+
+func TestRunConfigErrors(t *testing.T) {
+	isolateAWS(t)
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantNames []string // variables the error must name
+	}{
+		{name: "no NOTES_TABLE", env: map[string]string{"AWS_REGION": "eu-west-1"}, wantNames: []string{"NOTES_TABLE"}},
+		{name: "bad NOTES_TABLE", env: map[string]string{"NOTES_TABLE": "notes table", "AWS_REGION": "eu-west-1"}, wantNames: []string{"NOTES_TABLE"}},
+		{name: "no region", env: map[string]string{"NOTES_TABLE": "notes"}, wantNames: []string{"AWS_REGION"}},
+		{name: "everything wrong at once", env: map[string]string{"LOG_LEVEL": "loud"}, wantNames: []string{"NOTES_TABLE", "LOG_LEVEL", "AWS_REGION"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := run(t.Context(), env(tt.env), &bytes.Buffer{})
+			if err == nil {
+				t.Fatalf("run(%v) = %v, nil, want an error", tt.env, h)
+			}
+			for _, name := range tt.wantNames {
+				if !strings.Contains(err.Error(), name+":") {
+					t.Errorf("run(%v) error = %q, want it to name %s", tt.env, err, name)
+				}
+			}
+		})
+	}
+}
+
+// TestRunWithMoto runs the wired function the way sam local invoke does:
+// the sample event, and the SDK pointed at moto's DynamoDB by
+// AWS_ENDPOINT_URL_DYNAMODB alone.
+func TestRunWithMoto(t *testing.T) {
+	endpoint := mototest.Start(t)
+	client := dynamodb.NewFromConfig(mototest.Config(endpoint))
+	const table = "notes-list"
+	notestest.CreateTable(t, client, table)
+
+	req := apigwtest.ProxyRequest(t, filepath.Join("..", "..", "events", "list-notes.json"))
+	sub := req.RequestContext.Authorizer["sub"].(string)
+	store := notes.NewDynamoStore(client, table)
+	start := time.Date(2026, 11, 22, 4, 18, 9, 0, time.UTC)
+	for i, text := range []string{"older", "newer"} {
+		at := start.Add(time.Duration(i) * time.Second)
+		id, err := notes.NewID(at, bytes.NewReader(make([]byte, 10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Put(t.Context(), notes.Note{UserID: sub, ID: id, Text: text, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	isolateAWS(t)
+	t.Setenv("AWS_REGION", mototest.Region)
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv(settings.EnvEndpointDynamoDB, endpoint)
+	t.Setenv(settings.EnvNotesTable, table)
+	var stdout bytes.Buffer
+	h, err := run(t.Context(), os.Getenv, &stdout)
+	if err != nil {
+		t.Fatalf("run() error = %v", err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("run() wrote %q, want nothing before the first request", stdout.String())
+	}
+
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Handle(sample event) = %d %s, %v, want 200", resp.StatusCode, resp.Body, err)
+	}
+	var got struct {
+		Notes []struct{ Note string }
+		Next  string
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
+		t.Fatalf("body %s: %v", resp.Body, err)
+	}
+	if len(got.Notes) != 2 || got.Notes[0].Note != "newer" || got.Notes[1].Note != "older" || got.Next != "" {
+		t.Errorf("body = %s, want newer then older, no next page", resp.Body)
+	}
+
+	var line map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &line); err != nil {
+		t.Fatalf("stdout %q is not one JSON log line: %v", stdout.String(), err)
+	}
+	if line["status"] != float64(http.StatusOK) || line["count"] != float64(2) || strings.Contains(stdout.String(), "older") {
+		t.Errorf("log line = %s, want status 200, count 2 and no note", stdout.String())
+	}
+}
