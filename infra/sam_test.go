@@ -460,3 +460,34 @@ func TestSAMBuildTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestSAMConfig checks samconfig.toml, read with Python's tomllib: it
+// parses, deploys with the capability the template's roles need, and
+// names an --env-vars file that exists.
+func TestSAMConfig(t *testing.T) {
+	python := lookPath(t, "python3", "install Python 3.11+")
+	out, err := exec.Command(python, "-c",
+		"import json, sys, tomllib; json.dump(tomllib.load(open('../samconfig.toml', 'rb')), sys.stdout)").Output()
+	if err != nil {
+		t.Fatalf("samconfig.toml: %v", err)
+	}
+	var cfg struct {
+		Version float64 `json:"version"`
+		Default map[string]struct {
+			Parameters map[string]any `json:"parameters"`
+		} `json:"default"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Version != 0.1 {
+		t.Errorf("samconfig.toml version = %v, want 0.1", cfg.Version)
+	}
+	if got := cfg.Default["deploy"].Parameters["capabilities"]; got != "CAPABILITY_IAM" {
+		t.Errorf("samconfig.toml deploy capabilities = %v, want CAPABILITY_IAM (the template creates roles)", got)
+	}
+	file, _ := cfg.Default["local_invoke"].Parameters["env_vars"].(string)
+	if _, err := os.Stat("../" + file); err != nil {
+		t.Errorf("samconfig.toml local_invoke env_vars = %q: %v", file, err)
+	}
+}
