@@ -52,35 +52,71 @@ zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the r
 
 # ---- Try it locally ----
 
+# Long first steps say what they are doing: a cold build cache makes the
+# first `go run` or `go test` compile for a minute or more in silence.
 .PHONY: demo
 demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go; ARGS=-v for its logs).
+	@echo "compiling the demo (first run on a cold build cache: about a minute)..." >&2
 	$(GO) run ./cmd/demo $(ARGS)
 
+# devtoken's stdout is only `export` lines and `#` comments, so that
+# eval "$$(make -s devtoken ARGS=-serve=false)" works: what make says goes to stderr.
 .PHONY: devtoken
 devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (ARGS=-h for its flags).
-	$(GO) run ./cmd/devtoken $(ARGS)
+	@echo "compiling devtoken (first run on a cold build cache: about 30 s)..." >&2
+	@$(GO) run ./cmd/devtoken $(ARGS)
+
+# The event and the env-vars file (SAM's format) for make invoke and make
+# sam-invoke: by default the ones make devtoken writes to .local/, with a
+# token its JWKS (still running, or restarted) verifies.
+EVENT ?= .local/token.json
+ENV_VARS ?= .local/env.json
+
+.PHONY: invoke
+invoke: ## Run the real authorizer binary on EVENT under a local Lambda Runtime API, with ENV_VARS (no Docker; run make devtoken beside it first).
+	@echo "compiling cmd/invoke (first run on a cold build cache: about 30 s)..." >&2
+	$(GO) run ./cmd/invoke -event $(EVENT) -env $(ENV_VARS)
 
 # ---- Tests ----
 
 .PHONY: test
-test: ## Run every test (with -race; one checks that no Lambda binary links internal/testkit) and a short fuzz pass; tools that are missing are skipped (CI=true: failed).
+test: ## Run go vet and every test with -race (one checks that no Lambda binary links internal/testkit); missing tools skip (CI=true: fail). No fuzzing: make fuzz.
 	@command -v moto_server >/dev/null || echo "moto_server not found: the DynamoDB and Cognito tests skip (pip install 'moto[server]'; CI=true: they fail)"
+	@echo "go vet ./... (first run on a cold build cache: about a minute)..."
 	$(GO) vet ./...
+	@echo "go test -race ./... (first run: several minutes, compiling every package with -race; then about a minute)..."
 	$(GO) test -race -count=1 ./...
-	$(MAKE) --no-print-directory fuzz
+
+# What make e2e needs beyond Go; each missing one is named, and the run says
+# loudly that the tests skipped (CI=true: they fail instead).
+E2E_TOOLS := moto_server aws
 
 .PHONY: e2e
-e2e: ## The Cognito journey against moto_server: sign-up, login, the real authorizer, add-note into DynamoDB (skips without moto_server; CI=true: fails).
-	$(GO) test -race -count=1 -v ./e2e/
+e2e: ## The Cognito journey and the README's AWS CLI steps against moto_server (needs moto_server and the aws CLI; says loudly when nothing ran; CI=true: fails).
+	@missing=""; for t in $(E2E_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "!! make e2e: missing:$$missing (pip install 'moto[server]' awscli): the tests that need them will SKIP"; \
+	fi; \
+	echo "go test -race ./e2e/ (first run on a cold build cache: about a minute)..."; out=$$(mktemp); \
+	$(GO) test -race -count=1 -v ./e2e/ 2>&1 | tee "$$out"; rc=$${PIPESTATUS[0]}; \
+	ran=$$(grep -c -- "^--- PASS" "$$out" || true); skipped=$$(grep -c -- "--- SKIP" "$$out" || true); rm -f "$$out"; \
+	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi; \
+	if [ -n "$$missing" ] || [ "$$skipped" -gt 0 ]; then \
+		echo; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo "!! make e2e: $$skipped test(s) SKIPPED, $$ran passed. Nothing was checked by a skipped test."; \
+		if [ -n "$$missing" ]; then echo "!! Missing:$$missing. Install: pip install 'moto[server]' awscli"; fi; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
 
 # Fuzz targets as package:target; `make fuzz FUZZTIME=1m` fuzzes longer.
-FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/notes:FuzzHandler
+FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/policy:FuzzParseMethodARN ./internal/policy:FuzzRules ./internal/notes:FuzzHandler ./internal/notes:FuzzListQuery ./internal/signout:FuzzHandle
 FUZZTIME ?= 5s
 
 .PHONY: fuzz
-fuzz: ## Fuzz each target for FUZZTIME (default 5s).
+fuzz: ## Fuzz each target for FUZZTIME (default 5s); not part of make test (CI runs both).
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		echo "fuzz $${t#*:} ($(FUZZTIME); the first build of each package with coverage instrumentation takes up to a minute before fuzzing starts)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}"; \
 	done
 
@@ -95,8 +131,8 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 
 .PHONY: clean
-clean: ## Remove build output.
-	rm -rf $(BIN) .aws-sam infra/cdk.out bench.txt
+clean: ## Remove build output and .local/ (make devtoken's tokens and events).
+	rm -rf $(BIN) .aws-sam infra/cdk.out bench.txt .local
 
 # ---- Deploy (infra/ CDK app, template.yaml SAM) ----
 
@@ -109,10 +145,10 @@ CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
 # make deploy CDK_CONTEXT='-c authorizerType=REQUEST -c tokenHeader=token'.
 CDK_CONTEXT ?=
-# The event and --env-vars file for make invoke: the ones make devtoken
-# writes to .local/, with a token its JWKS (still running) verifies.
-EVENT ?= .local/token.json
-ENV_VARS ?= .local/env.json
+# More arguments for sam local invoke (make sam-invoke), e.g. on Linux
+# SAM_ARGS='--add-host host.docker.internal:host-gateway' so that the
+# container reaches make devtoken's JWKS on the host.
+SAM_ARGS ?=
 
 # The jsii runtime under the CDK's Go bindings prints a banner about Node
 # versions past their end of life (Node 20 since 2026-10) on every run.
@@ -120,7 +156,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 18,20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 
-.PHONY: synth deploy diff destroy cdk-bootstrap sam-build invoke validate test-infra
+.PHONY: synth deploy diff destroy cdk-bootstrap sam-build sam-invoke validate test-infra
 # The first run downloads the CDK CLI from the npm registry and the CDK's
 # Go modules from the Go proxy; later runs use the caches, offline.
 define first_run_note
@@ -153,8 +189,8 @@ sam-build: ## Build the functions with SAM (make build-<LogicalId>) into .aws-sa
 	$(call need,sam,pip install aws-sam-cli (or see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html))
 	sam build --template template.yaml
 
-invoke: sam-build ## Invoke the authorizer locally with sam local invoke (Docker; run make devtoken beside it first).
-	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars $(ENV_VARS)
+sam-invoke: sam-build ## Invoke the authorizer with sam local invoke in Docker (EVENT, ENV_VARS, SAM_ARGS; run make devtoken beside it first).
+	sam local invoke AuthorizerFunction -e $(EVENT) --env-vars $(ENV_VARS) $(SAM_ARGS)
 
 # W3005: the CDK makes each function depend on its role and the role's
 # policy; the role is also a GetAtt (same list in infra/lint_test.go).

@@ -7,14 +7,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -42,16 +41,7 @@ func main() {
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*notes.Handler, error) {
 	cfg, cfgErr := settings.LoadNotes(getenv)
 
-	var opts []func(*config.LoadOptions) error
-	if region := getenv("AWS_REGION"); region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	awsCfg, awsErr := config.LoadDefaultConfig(ctx, opts...)
-	if awsErr != nil {
-		awsErr = fmt.Errorf("AWS SDK configuration: %w", awsErr)
-	} else if awsCfg.Region == "" {
-		awsErr = errors.New("AWS_REGION: required: the region of the notes table (Lambda sets it)")
-	}
+	awsCfg, awsErr := awsconfig.Load(ctx, getenv, "the notes table")
 
 	if err := errors.Join(cfgErr, awsErr); err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
@@ -104,16 +104,9 @@ func routeRules(cfg settings.Authorizer) int {
 // The client retries once at most: the invocation's deadline bounds every
 // lookup, and a store that fails twice is an outage.
 func newRevocationChecker(ctx context.Context, getenv func(string) string, rev settings.Revocation, log *slog.Logger) (*revocation.Checker, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(2)}
-	if region := getenv("AWS_REGION"); region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconfig.Load(ctx, getenv, "the revocation table", config.WithRetryMaxAttempts(2))
 	if err != nil {
-		return nil, fmt.Errorf("%s: AWS SDK configuration: %w", settings.EnvRevocationTable, err)
-	}
-	if awsCfg.Region == "" {
-		return nil, fmt.Errorf("AWS_REGION: required with %s (Lambda sets it)", settings.EnvRevocationTable)
+		return nil, err
 	}
 	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), rev.Table)
 	return revocation.NewChecker(store, log, revocation.WithCacheTTL(rev.CacheTTL)), nil

@@ -29,13 +29,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/dynamotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
@@ -94,6 +99,7 @@ var (
 	bob   = cognitotest.User{Sub: "b0b0b0b0-0000-4000-8000-000000000b0b", Username: "bob", Email: "bob@example.com"}
 	carol = cognitotest.User{Sub: "ca201ca2-0000-4000-8000-0000000ca201", Username: "carol", Email: "carol@example.com", Groups: []string{"admins"}}
 	dave  = cognitotest.User{Sub: "da7eda7e-0000-4000-8000-0000000da7e0", Username: "dave", Email: "dave@example.com", Groups: []string{"admins"}}
+	erin  = cognitotest.User{Sub: "e1e1e1e1-0000-4000-8000-0000000e1e10", Username: "erin", Email: "erin@example.com"}
 )
 
 // tenants are the custom:tenant claims of the users' ID tokens.
@@ -126,13 +132,24 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	if err != nil {
 		return false, err
 	}
+	// The revocation table, in memory, behind DynamoDB's HTTP API.
+	dynamo, err := dynamotest.Start(settings.RevocationPartitionKey)
+	if err != nil {
+		return false, err
+	}
+	defer dynamo.Close()
 	logs := &lambdatest.Output{}
 	fn, err := lambdatest.StartFunction(ctx, binary, map[string]string{
-		settings.EnvUserPoolID: poolID,
-		settings.EnvClientIDs:  clientID,
-		settings.EnvJWKSURL:    jwksURL,
-		settings.EnvRouteRules: string(rules),
-		"AWS_REGION":           "eu-west-1",
+		settings.EnvUserPoolID:         poolID,
+		settings.EnvClientIDs:          clientID,
+		settings.EnvJWKSURL:            jwksURL,
+		settings.EnvRouteRules:         string(rules),
+		settings.EnvRevocationTable:    revocationTable,
+		settings.EnvRevocationCacheTTL: "0s",
+		settings.EnvEndpointDynamoDB:   dynamo.URL(),
+		"AWS_REGION":                   "eu-west-1",
+		"AWS_ACCESS_KEY_ID":            "demo",
+		"AWS_SECRET_ACCESS_KEY":        "demo",
 	}, logs)
 	if err != nil {
 		return false, err
@@ -142,10 +159,13 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	fmt.Fprintf(w, "Running it through a local Lambda Runtime API, against the local user pool %s\n", poolID)
 	fmt.Fprintf(w, "(JWKS at %s), with %s=%s and %s from %s.\n",
 		jwksURL, settings.EnvClientIDs, clientID, settings.EnvRouteRules, filepath.Join(eventsDir, "rules.json"))
-	fmt.Fprintf(w, "Users: alice (writers), bob (no group), carol (admins, custom:tenant=acme),\ndave (admins, custom:tenant=globex).\n\n")
+	fmt.Fprintf(w, "Users: alice (writers), bob (no group), carol (admins, custom:tenant=acme),\ndave (admins, custom:tenant=globex), erin (no group); bob signed out of one session\nand erin out of every session, in the revocation table (%s, in memory).\n\n", revocationTable)
 
 	cases, err := makeCases(pool)
 	if err != nil {
+		return false, err
+	}
+	if err := signOuts(ctx, dynamo.URL()); err != nil {
 		return false, err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -227,6 +247,11 @@ func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 	}
 	reader := alice
 	reader.Scopes = []string{"notes/read"}
+	// Tokens of the sessions signOuts revokes: bob's session
+	// revokedSession, and erin's, issued before she signed out everywhere.
+	signedOutSession := pool.IDClaims(bob, now)
+	signedOutSession["origin_jti"] = revokedSession
+	signedOutUser := pool.IDClaims(erin, now.Add(-time.Minute))
 
 	userNotes := func(u cognitotest.User) (string, string) {
 		return "/users/" + u.Sub + "/notes", "GET /users/{" + u.Username + "}/notes"
@@ -249,6 +274,10 @@ func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 		{"alice, notes/read: scope allow", "token.json", "GET", "/reports", "GET /reports", sign(pool, pool.AccessClaims(reader, now)), "Allow", ""},
 		{"alice, ID token: scope deny", "token.json", "GET", "/reports", "GET /reports", id, "Deny 403", "missing_scope"},
 		{"alice: unlisted route", "token.json", "GET", "/health", "GET /health", id, "Deny 403", "no_rule"},
+		// Sign-out: a revoked session, a revoked user, a new session.
+		{"bob, signed-out session", "token.json", "GET", "/notes", "GET /notes", sign(pool, signedOutSession), "Unauthorized 401", "revoked"},
+		{"bob, another session", "token.json", "GET", "/notes", "GET /notes", idToken(bob), "Allow", ""},
+		{"erin, signed out everywhere", "token.json", "GET", "/notes", "GET /notes", sign(pool, signedOutUser), "Unauthorized 401", "revoked"},
 		// Tokens that never reach the rules.
 		{"expired token", "token.json", "", "", addNote, sign(pool, pool.IDClaims(alice, now.Add(-2*time.Hour))), "Unauthorized 401", "expired"},
 		{"tampered token (groups)", "token.json", "", "", addNote, parts[0] + "." + b64(forged) + "." + parts[2], "Unauthorized 401", "bad_signature"},
@@ -258,6 +287,29 @@ func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 		{"missing token", "token.json", "", "", addNote, "", "Unauthorized 401", "no_token"},
 	}
 	return cases, firstErr
+}
+
+// revocationTable is the demo's revocation table; revokedSession is the
+// origin_jti of the session bob signed out of.
+const (
+	revocationTable = "revocations"
+	revokedSession  = "5e55105e-0000-4000-8000-0000000b0b05"
+)
+
+// signOuts writes what POST /sign-out writes for bob's session and for
+// erin everywhere, through the sign-out's own store and the AWS SDK.
+func signOuts(ctx context.Context, endpoint string) error {
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "eu-west-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
+	})
+	store := revocation.NewStore(client, revocationTable)
+	now := time.Now()
+	if err := store.RevokeSession(ctx, revokedSession, now.Add(time.Hour)); err != nil {
+		return err
+	}
+	return store.RevokeUser(ctx, erin.Sub, now, now.Add(time.Hour))
 }
 
 // invoke sends c's event, with its token in place of {{token}} and its

@@ -24,25 +24,9 @@ func env(m map[string]string) func(string) string {
 	return func(name string) string { return m[name] }
 }
 
-// isolateAWS keeps the developer's AWS settings out of the test: no shared
-// config or credentials files, no profile, region or endpoint from the
-// shell. The SDK takes empty variables for unset ones.
-func isolateAWS(tb testing.TB) {
-	tb.Helper()
-	dir := tb.TempDir()
-	tb.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	for _, name := range []string{
-		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	} {
-		tb.Setenv(name, "")
-	}
-}
 
 func TestRunConfigErrors(t *testing.T) {
-	isolateAWS(t)
+	mototest.IsolateAWS(t)
 	tests := []struct {
 		name      string
 		env       map[string]string
@@ -92,7 +76,7 @@ func TestRunWithMoto(t *testing.T) {
 		}
 	}
 
-	isolateAWS(t)
+	mototest.IsolateAWS(t)
 	t.Setenv("AWS_REGION", mototest.Region)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")

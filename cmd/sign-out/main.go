@@ -8,16 +8,15 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -25,6 +24,9 @@ import (
 )
 
 func main() {
+	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "sign-out") {
+		os.Exit(2)
+	}
 	h, err := run(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
 		lambdainit.Fail(os.Stdout, os.Getenv, err)
@@ -46,21 +48,13 @@ func main() {
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*signout.Handler, error) {
 	cfg, cfgErr := settings.LoadSignOut(getenv)
 
-	var opts []func(*config.LoadOptions) error
-	if region := getenv("AWS_REGION"); region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	awsCfg, awsErr := config.LoadDefaultConfig(ctx, opts...)
-	if awsErr != nil {
-		awsErr = fmt.Errorf("AWS SDK configuration: %w", awsErr)
-	} else if awsCfg.Region == "" {
-		awsErr = errors.New("AWS_REGION: required: the region of the revocation table (Lambda sets it)")
-	}
+	awsCfg, awsErr := awsconfig.Load(ctx, getenv, "the revocation table")
 	if err := errors.Join(cfgErr, awsErr); err != nil {
 		return nil, err
 	}
 
 	logger := lambdainit.Logger(stdout, cfg.LogLevel)
+	lambdainit.RouteStdLog(logger)
 	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	pool := signout.NewCognitoPool(cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.Region = cfg.Region }), cfg.UserPoolID)
 	hopts := []signout.Option{signout.WithTokenMaxValidity(cfg.TokenMaxValidity)}

@@ -17,7 +17,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
 
-
 // TestStoreWithMoto writes revocations with the sign-out's calls and reads
 // them back through a Checker whose DynamoDB client finds moto through
 // AWS_ENDPOINT_URL_DYNAMODB alone, as the authorizer's will.

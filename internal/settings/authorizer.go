@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -102,30 +101,11 @@ type Authorizer struct {
 	LogLevel slog.Level
 }
 
-// duration is a setting holding a Go duration within bounds.
-type duration struct {
-	name     string
-	def      time.Duration
-	min, max time.Duration
-}
-
 var (
 	leewaySetting              = duration{EnvLeeway, DefaultLeeway, 0, 5 * time.Minute}
 	jwksTimeoutSetting         = duration{EnvJWKSTimeout, DefaultJWKSTimeout, 100 * time.Millisecond, 9 * time.Second}
 	jwksRefreshIntervalSetting = duration{EnvJWKSRefreshInterval, DefaultJWKSRefreshInterval, time.Minute, 24 * time.Hour}
 )
-
-func (d duration) load(p *problems, v string) time.Duration {
-	if v == "" {
-		return d.def
-	}
-	parsed, err := time.ParseDuration(v)
-	if err != nil || parsed < d.min || parsed > d.max {
-		p.add(d.name, "%q is not a duration from %v to %v (e.g. %v)", v, d.min, d.max, d.def)
-		return d.def
-	}
-	return parsed
-}
 
 var (
 	// userPoolIDPattern is a region, an underscore and the pool's own part.
@@ -320,21 +300,4 @@ func checkJWKSURL(v string) error {
 	default:
 		return fmt.Errorf("%q is not an absolute http(s) URL", v)
 	}
-}
-
-func fields(s, seps string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = appendUnique(out, f)
-		}
-	}
-	return out
-}
-
-func appendUnique[T comparable](list []T, v T) []T {
-	if slices.Contains(list, v) {
-		return list
-	}
-	return append(list, v)
 }

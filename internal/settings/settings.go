@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Setting documents one environment variable of a function. The README's
@@ -65,3 +67,40 @@ func (p *problems) add(name, format string, args ...any) {
 }
 
 func (p problems) err() error { return errors.Join(p...) }
+
+// duration is a setting holding a Go duration within bounds.
+type duration struct {
+	name     string
+	def      time.Duration
+	min, max time.Duration
+}
+
+func (d duration) load(p *problems, v string) time.Duration {
+	if v == "" {
+		return d.def
+	}
+	parsed, err := time.ParseDuration(v)
+	if err != nil || parsed < d.min || parsed > d.max {
+		p.add(d.name, "%q is not a duration from %v to %v (e.g. %v)", v, d.min, d.max, d.def)
+		return d.def
+	}
+	return parsed
+}
+
+// fields splits s at any of seps into trimmed, non-empty, distinct parts.
+func fields(s, seps string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = appendUnique(out, f)
+		}
+	}
+	return out
+}
+
+func appendUnique[T comparable](list []T, v T) []T {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}

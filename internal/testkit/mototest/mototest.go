@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +72,7 @@ func start(t testing.TB, path string) (string, error) {
 
 	out := &lambdatest.Output{}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = serverEnv(os.Environ())
 	cmd.Stdout = out
 	cmd.Stderr = out
 	setProcessGroup(cmd)
@@ -149,6 +152,19 @@ func Config(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+}
+
+// serverEnv is env without the AWS variables a test emptied (IsolateAWS):
+// moto_server reads an empty AWS_PROFILE as a profile named "" and fails.
+func serverEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") && v == "" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // IsolateAWS keeps the developer's AWS settings out of a test: no shared

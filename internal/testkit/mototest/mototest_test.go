@@ -71,3 +71,26 @@ func TestConfig(t *testing.T) {
 		t.Errorf("Config() region %q, endpoint %q, want %q, http://127.0.0.1:1", cfg.Region, aws.ToString(cfg.BaseEndpoint), mototest.Region)
 	}
 }
+
+// TestStartAfterIsolateAWS: moto_server starts in a test that emptied the
+// developer's AWS settings (an empty AWS_PROFILE breaks its Lambda and IAM
+// parts).
+func TestStartAfterIsolateAWS(t *testing.T) {
+	mototest.IsolateAWS(t)
+	endpoint := mototest.Start(t)
+	// Lambda's ListFunctions; moto routes by the credential scope's
+	// service and does not check the signature.
+	req, err := http.NewRequest(http.MethodGet, endpoint+"/2015-03-31/functions/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20261126/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("ListFunctions = %s, want 200", resp.Status)
+	}
+}
