@@ -14,7 +14,7 @@ help: ## List the targets.
 # ---- Lambda builds (provided.al2023, arm64; one recipe for CDK and SAM) ----
 
 .PHONY: build
-build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap $(BIN)/list-notes/bootstrap ## Build the functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
+build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap $(BIN)/list-notes/bootstrap $(BIN)/sign-out/bootstrap ## Build the functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
 
 $(BIN)/%/bootstrap: FORCE
 	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
@@ -22,14 +22,33 @@ $(BIN)/%/bootstrap: FORCE
 .PHONY: FORCE
 FORCE:
 
-# SAM's makefile builder calls build-<LogicalId> with ARTIFACTS_DIR set.
-.PHONY: build-AuthorizerFunction build-AddNoteFunction build-ListNotesFunction
-build-AuthorizerFunction:
-	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/authorizer
-build-AddNoteFunction:
-	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/add-note
-build-ListNotesFunction:
-	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/list-notes
+# SAM's makefile builder runs make build-<LogicalId> with ARTIFACTS_DIR set
+# (template.yaml's functions); each target names its main under cmd/. An
+# empty ARTIFACTS_DIR would write /bootstrap: refused.
+SAM_BUILD_TARGETS := build-AuthorizerFunction build-AddNoteFunction build-ListNotesFunction build-SignOutFunction
+.PHONY: $(SAM_BUILD_TARGETS)
+build-AuthorizerFunction: CMD := authorizer
+build-AddNoteFunction: CMD := add-note
+build-ListNotesFunction: CMD := list-notes
+build-SignOutFunction: CMD := sign-out
+$(SAM_BUILD_TARGETS):
+	@if [ -z "$(ARTIFACTS_DIR)" ]; then echo "$@: ARTIFACTS_DIR is empty: sam build sets it; by hand, make $@ ARTIFACTS_DIR=<dir>" >&2; exit 2; fi
+	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./cmd/$(CMD)
+
+# The authorizer alone, for a function made by hand (aws lambda
+# create-function --zip-file fileb://bin/authorizer.zip): bootstrap at the
+# root, reproducible (the same bytes from the same source: fixed mtimes
+# and modes, no extra fields, one entry). Its rules go in ROUTE_RULES, or
+# add a rules file beside bootstrap and set ROUTE_RULES_FILE.
+ZIP_EPOCH := 198001010000
+.PHONY: zip
+zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the root; the same bytes from the same source).
+	@command -v zip >/dev/null || { echo "zip not found: install it (apt-get install zip, brew install zip)" >&2; exit 1; }
+	rm -f $(BIN)/authorizer.zip
+	touch -t $(ZIP_EPOCH) $(BIN)/authorizer/bootstrap
+	chmod 0755 $(BIN)/authorizer/bootstrap
+	cd $(BIN)/authorizer && TZ=UTC zip -q -X -D ../authorizer.zip bootstrap
+	@echo "$(BIN)/authorizer.zip: sha256 $$(sha256sum $(BIN)/authorizer.zip | cut -d' ' -f1)"
 
 # ---- Try it locally ----
 
@@ -118,7 +137,9 @@ clean: ## Remove build output and .local/ (make devtoken's tokens and events).
 # ---- Deploy (infra/ CDK app, template.yaml SAM) ----
 
 # The CDK CLI, pinned. Its cloud-assembly schema reads what aws-cdk-lib
-# v2.220.0 (infra/go.mod) writes; check with make synth when bumping either.
+# v2.276.0 (infra/go.mod; cloud-assembly schema 55) writes; check with
+# make synth and make validate when bumping either. Node 22 or newer: jsii
+# no longer supports Node 20.
 CDK_VERSION := 2.1148.1
 CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
@@ -136,22 +157,36 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 
 .PHONY: synth deploy diff destroy cdk-bootstrap sam-build sam-invoke validate test-infra
-synth: build ## Synthesize the CDK app into infra/cdk.out (offline: Go and Node only).
+# The first run downloads the CDK CLI from the npm registry and the CDK's
+# Go modules from the Go proxy; later runs use the caches, offline.
+define first_run_note
+	@[ -d infra/cdk.out ] || echo "No infra/cdk.out yet: the first synth fetches aws-cdk@$(CDK_VERSION) from the npm registry (npx) and the CDK's Go modules from the Go proxy, a minute or two; later runs use the caches, offline."
+endef
+# One line saying how to install a missing tool.
+need = @command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 127; }
+
+synth: build ## Synthesize the CDK app into infra/cdk.out (needs the npm registry and the Go proxy the first time).
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
+	$(first_run_note)
 	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 
 deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
 	$(CDK) deploy $(CDK_CONTEXT)
 
 diff: build ## Show what deploy would change in the deployed stack.
 	$(CDK) diff $(CDK_CONTEXT)
 
-destroy: build ## Delete the CDK stack (the notes table stays unless -c tableRemovalPolicy=destroy).
+destroy: build ## Delete the CDK stack (the tables stay unless -c tableRemovalPolicy=destroy).
 	$(CDK) destroy $(CDK_CONTEXT)
 
-cdk-bootstrap: ## Prepare the account and region for CDK deployments (once).
+# The CDK app runs (and checks bin/*/bootstrap) for bootstrap too.
+cdk-bootstrap: build ## Prepare the account and region for CDK deployments (once).
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
 	$(CDK) bootstrap
 
-sam-build: ## Build both functions with SAM (make build-<LogicalId>) into .aws-sam/.
+sam-build: ## Build the functions with SAM (make build-<LogicalId>) into .aws-sam/.
+	$(call need,sam,pip install aws-sam-cli (or see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html))
 	sam build --template template.yaml
 
 sam-invoke: sam-build ## Invoke the authorizer with sam local invoke in Docker (EVENT, ENV_VARS, SAM_ARGS; run make devtoken beside it first).
@@ -160,8 +195,9 @@ sam-invoke: sam-build ## Invoke the authorizer with sam local invoke in Docker (
 # W3005: the CDK makes each function depend on its role and the role's
 # policy; the role is also a GetAtt (same list in infra/lint_test.go).
 validate: synth ## cfn-lint template.yaml and the synthesized CDK template.
+	$(call need,cfn-lint,pip install cfn-lint)
 	cfn-lint template.yaml
 	cfn-lint --ignore-checks W3005 -- infra/cdk.out/*.template.json
 
-test-infra: ## Vet and test the CDK app (infra/, its own module): synth (every context value), assertions, cfn-lint, the SAM translator on template.yaml.
+test-infra: ## Vet and test the CDK app (infra/, its own module): synth (every context value), assertions, the construct on an imported pool and API, cfn-lint, the SAM translator on template.yaml, make zip's reproducibility.
 	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -2,61 +2,27 @@ package main
 
 import (
 	"encoding/json"
-	"regexp"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
-)
 
-func TestTokenPattern(t *testing.T) {
-	const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLV9fLQ"
-	tests := []struct {
-		name   string
-		header string
-		want   bool
-	}{
-		{"bearer", "Bearer " + jwt, true},
-		{"lower-case scheme", "bearer " + jwt, true},
-		{"upper-case scheme", "BEARER " + jwt, true},
-		{"bare JWT", jwt, true},
-		{"two spaces", "Bearer  " + jwt, true},
-		{"empty", "", false},
-		{"scheme only", "Bearer", false},
-		{"scheme and space", "Bearer ", false},
-		{"basic auth", "Basic dXNlcjpwYXNz", false},
-		{"other scheme", "Token " + jwt, false},
-		{"two segments", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ", false},
-		{"empty signature", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjMifQ.", false},
-		{"four segments", jwt + ".x", false},
-		{"padding", "Bearer " + jwt + "==", false},
-		{"standard base64", "Bearer a+b.c/d.e", false},
-		{"trailing newline", "Bearer " + jwt + "\n", false},
-		{"trailing space", jwt + " ", false},
-		{"no space after scheme", "Bearer" + jwt, true}, // "Bearer<jwt>" reads as one base64url segment
-	}
-	re := regexp.MustCompile(TokenPattern)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := re.MatchString(tt.header); got != tt.want {
-				t.Errorf("TokenPattern matches %q = %v, want %v", tt.header, got, tt.want)
-			}
-		})
-	}
-}
+	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
+)
 
 func TestTokenAuthorizer(t *testing.T) {
 	s := defaultStack(t)
-	authFnID := s.id(t, "AuthorizerFunction")
+	authFnID := s.id(t, "Authorizer", "Function")
 	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(1)) })
-	r := s.resource(t, s.id(t, "TokenAuthorizer"), "AWS::ApiGateway::Authorizer")
+	r := s.resource(t, s.id(t, "Authorizer", "TokenAuthorizer"), "AWS::ApiGateway::Authorizer")
 	want := map[string]any{
 		"Type":                         "TOKEN",
 		"IdentitySource":               "method.request.header.Authorization",
 		"AuthorizerResultTtlInSeconds": float64(300),
-		"IdentityValidationExpression": TokenPattern,
+		"IdentityValidationExpression": cognitoauth.TokenPattern,
 		"RestApiId":                    ref(s.id(t, "NotesApi")),
 	}
 	got := map[string]any{}
@@ -86,44 +52,73 @@ func TestRequestAuthorizer(t *testing.T) {
 	assert(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::ApiGateway::Method"), map[string]any{
 			"AuthorizationType": "CUSTOM",
-			"AuthorizerId":      ref(s.id(t, "RequestAuthorizer")),
+			"AuthorizerId":      ref(s.id(t, "Authorizer", "RequestAuthorizer")),
 		})
 	})
 }
 
-func TestMethod(t *testing.T) {
+// TestMethods checks that the API has exactly the methods Routes
+// declares, each behind the authorizer and integrated with its function.
+func TestMethods(t *testing.T) {
 	s := defaultStack(t)
-	addNoteID := s.id(t, "AddNoteFunction")
-	// POST /add-note only: no ANY, no OPTIONS.
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(1)) })
-	assert(t, func() {
-		s.template.HasResourceProperties(jsii.String("AWS::ApiGateway::Resource"), map[string]any{
-			"PathPart": "add-note",
-			"ParentId": getAtt(s.id(t, "NotesApi"), "RootResourceId"),
-		})
-	})
-	assert(t, func() {
-		s.template.HasResourceProperties(jsii.String("AWS::ApiGateway::Method"), map[string]any{
-			"HttpMethod":        "POST",
-			"AuthorizationType": "CUSTOM",
-			"AuthorizerId":      ref(s.id(t, "TokenAuthorizer")),
-			"Integration":       map[string]any{"Type": "AWS_PROXY"},
-		})
-	})
-	for _, id := range s.ofType("AWS::ApiGateway::Method") {
-		integration, _ := s.parsed.Resources[id].Properties["Integration"].(map[string]any)
-		if uri, _ := json.Marshal(integration["Uri"]); !strings.Contains(string(uri), `"`+addNoteID+`"`) {
-			t.Errorf("%s Integration.Uri = %s, want the add-note function's ARN", id, uri)
+	fnIDs := map[string]string{
+		fnAddNote:   s.id(t, "AddNoteFunction"),
+		fnListNotes: s.id(t, "ListNotesFunction"),
+		fnSignOut:   s.id(t, "SignOutFunction"),
+	}
+	authorizerID := s.id(t, "Authorizer", "TokenAuthorizer")
+	// The path of each resource, from its PathPart and parent.
+	paths := map[string]string{}
+	var pathOf func(id string) string
+	pathOf = func(id string) string {
+		if p, ok := paths[id]; ok {
+			return p
 		}
+		r := s.resource(t, id, "AWS::ApiGateway::Resource")
+		parent, _ := r.Properties["ParentId"].(map[string]any)
+		p := "/" + r.Properties["PathPart"].(string)
+		if ref, ok := parent["Ref"].(string); ok {
+			p = pathOf(ref) + p
+		}
+		paths[id] = p
+		return p
+	}
+	got := map[string]string{}
+	for _, id := range s.ofType("AWS::ApiGateway::Method") {
+		m := s.parsed.Resources[id].Properties
+		resource, _ := m["ResourceId"].(map[string]any)
+		route := fmt.Sprintf("%v %s", m["HttpMethod"], pathOf(resource["Ref"].(string)))
+		if m["AuthorizationType"] != "CUSTOM" || !cmp.Equal(m["AuthorizerId"], ref(authorizerID)) {
+			t.Errorf("%s: AuthorizationType %v, AuthorizerId %v; want CUSTOM with the authorizer", route, m["AuthorizationType"], m["AuthorizerId"])
+		}
+		integration, _ := m["Integration"].(map[string]any)
+		uri, _ := json.Marshal(integration["Uri"])
+		got[route] = integration["Type"].(string) + " " + string(uri)
+	}
+	want := map[string]string{}
+	for _, r := range Routes {
+		want[r.Method+" "+r.Path] = "AWS_PROXY " + fnIDs[r.Function]
+	}
+	for route, integration := range got {
+		fnID := strings.Fields(want[route] + " ?")[1]
+		if !strings.HasPrefix(integration, "AWS_PROXY ") || !strings.Contains(integration, `"`+fnID+`"`) {
+			t.Errorf("%s integration = %s, want AWS_PROXY of %s", route, integration, fnID)
+		}
+		got[route] = want[route]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("methods (-Routes +template):\n%s", diff)
 	}
 }
 
 func TestInvokePermissions(t *testing.T) {
 	s := defaultStack(t)
-	// One for the authorizer, one for the method; none for the console's
+	// One for the authorizer, one per method; none for the console's
 	// test-invoke stage.
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(2)) })
-	for _, fn := range []string{s.id(t, "AuthorizerFunction"), s.id(t, "AddNoteFunction")} {
+	assert(t, func() {
+		s.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1+len(Routes)))
+	})
+	for _, fn := range []string{s.id(t, "Authorizer", "Function"), s.id(t, "AddNoteFunction"), s.id(t, "ListNotesFunction"), s.id(t, "SignOutFunction")} {
 		assert(t, func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
 				"Action":       "lambda:InvokeFunction",
@@ -202,12 +197,4 @@ func TestStage(t *testing.T) {
 			"EndpointConfiguration": map[string]any{"Types": []any{"REGIONAL"}},
 		})
 	})
-}
-
-// TestUnavailableBodyIsJSON keeps the 503 body a JSON object.
-func TestUnavailableBodyIsJSON(t *testing.T) {
-	var v map[string]string
-	if err := json.Unmarshal([]byte(UnavailableBody), &v); err != nil || v["message"] == "" {
-		t.Errorf("UnavailableBody = %s: %v, want a JSON object with a message", UnavailableBody, err)
-	}
 }

@@ -17,6 +17,8 @@ import (
 const (
 	ctxAuthorizerCodeDir  = "authorizerCodeDir"
 	ctxAddNoteCodeDir     = "addNoteCodeDir"
+	ctxListNotesCodeDir   = "listNotesCodeDir"
+	ctxSignOutCodeDir     = "signOutCodeDir"
 	ctxAuthorizerType     = "authorizerType"
 	ctxTokenHeader        = "tokenHeader"
 	ctxCacheTTLSeconds    = "cacheTtlSeconds"
@@ -32,17 +34,23 @@ const (
 	ctxThrottleRate       = "throttleRate"
 	ctxThrottleBurst      = "throttleBurst"
 	ctxCloudWatchRole     = "apiGatewayCloudWatchRole"
+	ctxTokenValidity      = "tokenValidityMinutes"
+	ctxRevocationCacheTTL = "revocationCacheTtlSeconds"
+	ctxFlushOnSignOut     = "flushAuthorizerCacheOnSignOut"
 )
 
-// contextOfEnv names the context key behind each environment variable the
-// app sets from context, so that a problem the functions' own validation
-// finds is reported under the key the user wrote.
+// contextOfEnv names the context key behind each environment variable (or
+// cognitoauth.Props field) the app sets from context, so that a problem the
+// functions' own validation finds is reported under the key the user wrote.
 var contextOfEnv = map[string]string{
-	settings.EnvTokenUse:       ctxTokenUse,
-	settings.EnvTokenHeader:    ctxTokenHeader,
-	settings.EnvRequiredGroups: ctxRequiredGroups,
-	settings.EnvRequiredScopes: ctxRequiredScopes,
-	settings.EnvLogLevel:       ctxLogLevel,
+	settings.EnvTokenUse:           ctxTokenUse,
+	settings.EnvTokenHeader:        ctxTokenHeader,
+	settings.EnvRequiredGroups:     ctxRequiredGroups,
+	settings.EnvRequiredScopes:     ctxRequiredScopes,
+	settings.EnvLogLevel:           ctxLogLevel,
+	settings.EnvRevocationCacheTTL: ctxRevocationCacheTTL,
+	settings.EnvTokenMaxValidity:   ctxTokenValidity,
+	"CacheTTL":                     ctxCacheTTLSeconds,
 }
 
 // propsFromContext reads the stack's props from the CDK context, through
@@ -52,19 +60,22 @@ var contextOfEnv = map[string]string{
 func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	r := contextReader{get: get}
 	p := NotesStackProps{
-		AuthorizerCodeDir:  r.str(ctxAuthorizerCodeDir, filepath.Join("..", "bin", "authorizer")),
-		AddNoteCodeDir:     r.str(ctxAddNoteCodeDir, filepath.Join("..", "bin", "add-note")),
-		TokenHeader:        r.str(ctxTokenHeader, DefaultTokenHeader),
-		TokenUse:           r.str(ctxTokenUse, DefaultTokenUse),
-		RequiredGroups:     r.list(ctxRequiredGroups),
-		RequiredScopes:     r.list(ctxRequiredScopes),
-		Groups:             r.list(ctxGroups),
-		LogLevel:           strings.ToLower(r.str(ctxLogLevel, DefaultLogLevel)),
-		NoSelfSignUp:       !r.boolean(ctxSelfSignUp, true),
-		DeletionProtection: r.boolean(ctxDeletionProtection, false),
-		NoCloudWatchRole:   !r.boolean(ctxCloudWatchRole, true),
-		ThrottleRate:       r.number(ctxThrottleRate, DefaultThrottleRate, 1, 10000),
-		ThrottleBurst:      r.number(ctxThrottleBurst, DefaultThrottleBurst, 1, 5000),
+		AuthorizerCodeDir:             r.str(ctxAuthorizerCodeDir, filepath.Join("..", "bin", "authorizer")),
+		AddNoteCodeDir:                r.str(ctxAddNoteCodeDir, filepath.Join("..", "bin", "add-note")),
+		ListNotesCodeDir:              r.str(ctxListNotesCodeDir, filepath.Join("..", "bin", "list-notes")),
+		SignOutCodeDir:                r.str(ctxSignOutCodeDir, filepath.Join("..", "bin", "sign-out")),
+		TokenHeader:                   r.str(ctxTokenHeader, DefaultTokenHeader),
+		TokenUse:                      r.str(ctxTokenUse, DefaultTokenUse),
+		RequiredGroups:                r.list(ctxRequiredGroups),
+		RequiredScopes:                r.list(ctxRequiredScopes),
+		Groups:                        r.list(ctxGroups),
+		LogLevel:                      strings.ToLower(r.str(ctxLogLevel, DefaultLogLevel)),
+		NoSelfSignUp:                  !r.boolean(ctxSelfSignUp, true),
+		DeletionProtection:            r.boolean(ctxDeletionProtection, false),
+		NoCloudWatchRole:              !r.boolean(ctxCloudWatchRole, true),
+		FlushAuthorizerCacheOnSignOut: r.boolean(ctxFlushOnSignOut, false),
+		ThrottleRate:                  r.number(ctxThrottleRate, DefaultThrottleRate, 1, 10000),
+		ThrottleBurst:                 r.number(ctxThrottleBurst, DefaultThrottleBurst, 1, 5000),
 	}
 
 	switch t := AuthorizerType(strings.ToUpper(r.str(ctxAuthorizerType, string(TokenAuthorizer)))); t {
@@ -76,6 +87,12 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	}
 	// API Gateway caches authorizer results for at most an hour.
 	p.CacheTTL = awscdk.Duration_Seconds(jsii.Number(r.number(ctxCacheTTLSeconds, DefaultCacheTTLSeconds, 0, 3600)))
+	// Cognito's ID and access tokens live 5 minutes to a day.
+	p.TokenValidity = awscdk.Duration_Minutes(jsii.Number(r.number(ctxTokenValidity, DefaultTokenValidityMinutes, 5, 1440)))
+	// Unset: the authorizer's own default.
+	if r.get(ctxRevocationCacheTTL) != nil {
+		p.RevocationCacheTTL = awscdk.Duration_Seconds(jsii.Number(r.number(ctxRevocationCacheTTL, 0, 0, 60)))
+	}
 
 	// DynamoDB tables take Retain or Delete: CloudFormation's Snapshot
 	// policy covers a few other services only, and the CDK refuses it here.
@@ -96,14 +113,14 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 	}
 
 	// The functions' settings are checked with the functions' own rules:
-	// an env map like the one the stack writes, run through LoadAuthorizer
-	// and LoadNotes.
+	// env maps like the ones the stack writes, run through LoadAuthorizer,
+	// LoadRevocation, LoadNotes and LoadSignOut.
 	// A key already reported holds its default here, so each problem is
 	// reported once.
 	for _, err := range unjoin(p.check()) {
 		key := "props"
-		for env, ctx := range contextOfEnv {
-			if strings.HasPrefix(err.Error(), env+": ") {
+		for name, ctx := range contextOfEnv {
+			if strings.HasPrefix(err.Error(), name+": ") {
 				key = ctx
 			}
 		}

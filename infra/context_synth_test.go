@@ -27,6 +27,10 @@ var acceptedValues = map[string][]any{
 	ctxThrottleBurst:      {"100", "1", "5000"},
 	ctxCloudWatchRole:     {"true", "false", false},
 	ctxSelfSignUp:         {"true", "false", false},
+	// As long as ctxCacheTTLSeconds' list, so that each TTL meets a
+	// validity at least as long.
+	ctxTokenValidity:  {"5", "60", "1440", float64(60)},
+	ctxFlushOnSignOut: {"false", "true", true},
 }
 
 // TestAcceptedValuesCoverCDKJSON keeps acceptedValues complete: every key
@@ -35,7 +39,8 @@ func TestAcceptedValuesCoverCDKJSON(t *testing.T) {
 	var want []string
 	for key := range readCDKContext(t) {
 		if strings.Contains(key, ":") || key == "cli-telemetry" ||
-			key == ctxAuthorizerCodeDir || key == ctxAddNoteCodeDir {
+			key == ctxAuthorizerCodeDir || key == ctxAddNoteCodeDir ||
+			key == ctxListNotesCodeDir || key == ctxSignOutCodeDir {
 			continue // CDK's own settings; paths
 		}
 		want = append(want, key)
@@ -52,7 +57,7 @@ func TestAcceptedValuesCoverCDKJSON(t *testing.T) {
 // each (cycling through the shorter lists), which takes as many
 // syntheses as the longest list rather than one per value.
 func TestSynthEveryAcceptedValue(t *testing.T) {
-	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	n := 0
 	for _, values := range acceptedValues {
 		n = max(n, len(values))

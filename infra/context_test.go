@@ -12,16 +12,19 @@ import (
 // TestPropsFromContext checks that cdk.json and the code agree on the
 // defaults, and how context values are read.
 func TestPropsFromContext(t *testing.T) {
-	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	cdkContext := readCDKContext(t)
 
 	// summary flattens the props for comparison; jsii values are not
 	// comparable with cmp.
 	type summary struct {
 		AuthorizerCodeDir, AddNoteCodeDir string
+		ListNotesCodeDir, SignOutCodeDir  string
 		AuthorizerType                    AuthorizerType
 		TokenHeader                       string
 		CacheTTLSeconds                   float64
+		TokenValidityMinutes              float64
+		RevocationCacheTTLSeconds         float64 // -1: unset
 		TokenUse                          string
 		RequiredGroups, RequiredScopes    []string
 		Groups                            []string
@@ -31,27 +34,37 @@ func TestPropsFromContext(t *testing.T) {
 		LogRetention                      awslogs.RetentionDays
 		ThrottleRate, ThrottleBurst       float64
 		NoCloudWatchRole                  bool
+		FlushAuthorizerCacheOnSignOut     bool
 	}
 	summarize := func(p NotesStackProps) summary {
+		revocationTTL := -1.0
+		if p.RevocationCacheTTL != nil {
+			revocationTTL = *p.RevocationCacheTTL.ToSeconds(nil)
+		}
 		return summary{
-			p.AuthorizerCodeDir, p.AddNoteCodeDir, p.AuthorizerType, p.TokenHeader,
-			*p.CacheTTL.ToSeconds(nil), p.TokenUse, p.RequiredGroups, p.RequiredScopes, p.Groups,
+			p.AuthorizerCodeDir, p.AddNoteCodeDir, p.ListNotesCodeDir, p.SignOutCodeDir, p.AuthorizerType, p.TokenHeader,
+			*p.CacheTTL.ToSeconds(nil), *p.TokenValidity.ToMinutes(nil), revocationTTL,
+			p.TokenUse, p.RequiredGroups, p.RequiredScopes, p.Groups,
 			p.LogLevel, p.DeletionProtection, p.TableRemovalPolicy, p.LogRetention,
-			p.ThrottleRate, p.ThrottleBurst, p.NoCloudWatchRole,
+			p.ThrottleRate, p.ThrottleBurst, p.NoCloudWatchRole, p.FlushAuthorizerCacheOnSignOut,
 		}
 	}
 	defaults := summary{
-		AuthorizerCodeDir:  "../bin/authorizer",
-		AddNoteCodeDir:     "../bin/add-note",
-		AuthorizerType:     TokenAuthorizer,
-		TokenHeader:        "Authorization",
-		CacheTTLSeconds:    300,
-		TokenUse:           "id,access",
-		LogLevel:           "info",
-		TableRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-		LogRetention:       awslogs.RetentionDays_ONE_MONTH,
-		ThrottleRate:       50,
-		ThrottleBurst:      100,
+		AuthorizerCodeDir:         "../bin/authorizer",
+		AddNoteCodeDir:            "../bin/add-note",
+		ListNotesCodeDir:          "../bin/list-notes",
+		SignOutCodeDir:            "../bin/sign-out",
+		AuthorizerType:            TokenAuthorizer,
+		TokenHeader:               "Authorization",
+		CacheTTLSeconds:           300,
+		TokenValidityMinutes:      60,
+		RevocationCacheTTLSeconds: -1,
+		TokenUse:                  "id,access",
+		LogLevel:                  "info",
+		TableRemovalPolicy:        awscdk.RemovalPolicy_RETAIN,
+		LogRetention:              awslogs.RetentionDays_ONE_MONTH,
+		ThrottleRate:              50,
+		ThrottleBurst:             100,
 	}
 	cmpOpts := cmp.Options{cmp.Transformer("nilEmpty", func(s []string) []string {
 		if len(s) == 0 {
@@ -82,33 +95,43 @@ func TestPropsFromContext(t *testing.T) {
 			ctxThrottleRate:       "5",
 			ctxThrottleBurst:      "10",
 			ctxCloudWatchRole:     "false",
+			ctxTokenValidity:      "5",
+			ctxRevocationCacheTTL: "0",
+			ctxFlushOnSignOut:     "true",
 		}, summary{
-			AuthorizerCodeDir:  "../bin/authorizer",
-			AddNoteCodeDir:     "../bin/add-note",
-			AuthorizerType:     RequestAuthorizer,
-			TokenHeader:        "token",
-			CacheTTLSeconds:    0,
-			TokenUse:           "access",
-			RequiredGroups:     []string{"writers", "admins"},
-			RequiredScopes:     []string{"notes/write"},
-			Groups:             []string{"writers", "admins"},
-			LogLevel:           "debug",
-			DeletionProtection: true,
-			TableRemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-			LogRetention:       awslogs.RetentionDays_ONE_WEEK,
-			ThrottleRate:       5,
-			ThrottleBurst:      10,
-			NoCloudWatchRole:   true,
+			AuthorizerCodeDir:             "../bin/authorizer",
+			AddNoteCodeDir:                "../bin/add-note",
+			ListNotesCodeDir:              "../bin/list-notes",
+			SignOutCodeDir:                "../bin/sign-out",
+			AuthorizerType:                RequestAuthorizer,
+			TokenHeader:                   "token",
+			CacheTTLSeconds:               0,
+			TokenValidityMinutes:          5,
+			RevocationCacheTTLSeconds:     0,
+			FlushAuthorizerCacheOnSignOut: true,
+			TokenUse:                      "access",
+			RequiredGroups:                []string{"writers", "admins"},
+			RequiredScopes:                []string{"notes/write"},
+			Groups:                        []string{"writers", "admins"},
+			LogLevel:                      "debug",
+			DeletionProtection:            true,
+			TableRemovalPolicy:            awscdk.RemovalPolicy_DESTROY,
+			LogRetention:                  awslogs.RetentionDays_ONE_WEEK,
+			ThrottleRate:                  5,
+			ThrottleBurst:                 10,
+			NoCloudWatchRole:              true,
 		}},
 		{"JSON values", map[string]any{
 			ctxGroups:             []any{"a", "b"},
 			ctxDeletionProtection: true,
 			ctxCacheTTLSeconds:    float64(60),
+			ctxRevocationCacheTTL: float64(30),
 		}, func() summary {
 			s := defaults
 			s.Groups = []string{"a", "b"}
 			s.DeletionProtection = true
 			s.CacheTTLSeconds = 60
+			s.RevocationCacheTTLSeconds = 30
 			return s
 		}()},
 	}
@@ -128,7 +151,7 @@ func TestPropsFromContext(t *testing.T) {
 // TestPropsFromContextInvalid checks that every bad value is reported,
 // naming its key.
 func TestPropsFromContextInvalid(t *testing.T) {
-	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	bad := map[string]any{
 		ctxAuthorizerType:     "COGNITO",
 		ctxTokenHeader:        "bad header",
@@ -140,6 +163,9 @@ func TestPropsFromContextInvalid(t *testing.T) {
 		ctxLogRetentionDays:   "31",
 		ctxThrottleRate:       "fast",
 		ctxGroups:             []any{"a", 1.0},
+		ctxTokenValidity:      "2000",
+		ctxRevocationCacheTTL: "61",
+		ctxFlushOnSignOut:     "sometimes",
 	}
 	_, err := propsFromContext(func(key string) any { return bad[key] })
 	if err == nil {
@@ -148,6 +174,34 @@ func TestPropsFromContextInvalid(t *testing.T) {
 	for key := range bad {
 		if !strings.Contains(err.Error(), "context "+key+":") {
 			t.Errorf("propsFromContext error does not name %s:\n%v", key, err)
+		}
+	}
+}
+
+// TestCacheTTLWithinTokenValidity checks that the app refuses a decision
+// cache that would outlive the tokens (issue 9), naming the key.
+func TestCacheTTLWithinTokenValidity(t *testing.T) {
+	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	for _, tt := range []struct {
+		ttl, validity string
+		ok            bool
+	}{
+		{"300", "5", true},
+		{"301", "5", false},
+		{"3600", "60", true},
+		{"600", "", true},
+		{"0", "5", true},
+	} {
+		ctx := map[string]any{ctxCacheTTLSeconds: tt.ttl}
+		if tt.validity != "" {
+			ctx[ctxTokenValidity] = tt.validity
+		}
+		_, err := propsFromContext(func(key string) any { return ctx[key] })
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("cacheTtlSeconds=%s tokenValidityMinutes=%s: %v, want no error", tt.ttl, tt.validity, err)
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), "context "+ctxCacheTTLSeconds+": CacheTTL: ")):
+			t.Errorf("cacheTtlSeconds=%s tokenValidityMinutes=%s: %v, want an error naming %s", tt.ttl, tt.validity, err, ctxCacheTTLSeconds)
 		}
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-// TestDependencies keeps the CDK app apart from the functions' runtime:
-// of the root module it may import internal/settings only (tests
-// included), with the route rules' parser that settings validates
-// ROUTE_RULES with, and none of the libraries the functions link.
+// TestDependencies keeps the CDK app and the cognitoauth construct apart
+// from the functions' runtime: of the root module they may import
+// internal/settings only (tests included), with the route rules' parser
+// that settings validates ROUTE_RULES with, and none of the libraries the
+// functions link.
 func TestDependencies(t *testing.T) {
 	const root = "github.com/gatehouse-dev/cognito-authorizer/"
 	forbidden := []string{
@@ -18,7 +19,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/aws/aws-lambda-go",
 		"github.com/aws/aws-sdk-go-v2",
 	}
-	for _, args := range [][]string{{"list", "-deps", "."}, {"list", "-deps", "-test", "."}} {
+	for _, args := range [][]string{{"list", "-deps", "./..."}, {"list", "-deps", "-test", "./..."}} {
 		out, err := exec.Command("go", args...).Output()
 		if err != nil {
 			t.Fatalf("go %s: %v", strings.Join(args, " "), err)

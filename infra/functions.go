@@ -3,16 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
-	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -25,56 +27,50 @@ const (
 	placeholderTable      = "placeholder-table"
 )
 
-// authorizerEnv is the authorizer's environment: the pool and client ids
-// are CloudFormation references in the stack, placeholders when checking.
-func authorizerEnv(p NotesStackProps, userPoolID, clientID *string) map[string]*string {
-	env := map[string]*string{
-		settings.EnvUserPoolID: userPoolID,
-		// The app client id, which ID tokens carry as aud and access
-		// tokens as client_id; never the pool id.
-		settings.EnvClientIDs: clientID,
-		settings.EnvTokenUse:  jsii.String(p.TokenUse),
-		settings.EnvLogLevel:  jsii.String(p.LogLevel),
-	}
-	if p.AuthorizerType == RequestAuthorizer {
-		env[settings.EnvTokenHeader] = jsii.String(p.TokenHeader)
-	}
-	if len(p.RequiredGroups) > 0 {
-		env[settings.EnvRequiredGroups] = jsii.String(strings.Join(p.RequiredGroups, ","))
-	}
-	if len(p.RequiredScopes) > 0 {
-		env[settings.EnvRequiredScopes] = jsii.String(strings.Join(p.RequiredScopes, " "))
-	}
-	return env
-}
-
-// addNoteEnv is the add-note function's environment.
-func addNoteEnv(p NotesStackProps, table *string) map[string]*string {
+// notesEnv is the environment of the note functions (add-note and
+// list-notes).
+func notesEnv(p NotesStackProps, table *string) map[string]*string {
 	return map[string]*string{
 		settings.EnvNotesTable: table,
 		settings.EnvLogLevel:   jsii.String(p.LogLevel),
 	}
 }
 
-// check runs the environments the stack would write through the functions'
-// own validation (settings.LoadAuthorizer and LoadNotes), so that no value
-// deploys that would stop a function at start-up. The header is checked
-// for either authorizer type: a TOKEN authorizer reads it as its identity
-// source. Each error starts with the variable's name.
+// signOutEnv is the sign-out function's environment. Revocations are kept
+// as long as the app client's tokens live (TOKEN_MAX_VALIDITY).
+func signOutEnv(p NotesStackProps, table, userPoolID *string) map[string]*string {
+	env := map[string]*string{
+		settings.EnvRevocationTable:  table,
+		settings.EnvUserPoolID:       userPoolID,
+		settings.EnvTokenMaxValidity: jsii.String(goDuration(p.TokenValidity)),
+		settings.EnvLogLevel:         jsii.String(p.LogLevel),
+	}
+	if p.FlushAuthorizerCacheOnSignOut {
+		env[settings.EnvFlushAuthorizerCache] = jsii.String("true")
+	}
+	return env
+}
+
+// goDuration writes d as a Go duration, as the functions read one.
+func goDuration(d awscdk.Duration) string {
+	return (time.Duration(*d.ToSeconds(nil)) * time.Second).String()
+}
+
+// check runs the settings the stack would write through the functions' own
+// validation (cognitoauth's Check, which runs settings.LoadAuthorizer and
+// LoadRevocation, then LoadNotes and LoadSignOut), so that no value deploys
+// that would stop a function at start-up. Each error starts with the
+// variable's or the field's name, each problem once.
 func (p NotesStackProps) check() error {
+	// A scratch stack for the imported stand-ins of the pool and table.
+	scratch := awscdk.NewStack(nil, jsii.String("Check"), nil)
+	pool := awscognito.UserPool_FromUserPoolId(scratch, jsii.String("Pool"), jsii.String(placeholderUserPoolID))
+	table := awsdynamodb.Table_FromTableName(scratch, jsii.String("Revocations"), jsii.String(placeholderTable))
 	errs := []error{
-		loadEnv(settings.LoadAuthorizer, authorizerEnv(p, jsii.String(placeholderUserPoolID), jsii.String(placeholderClientID))),
-		loadEnv(settings.LoadNotes, addNoteEnv(p, jsii.String(placeholderTable))),
+		p.authorizerProps(pool, []*string{jsii.String(placeholderClientID)}, table, nil).Check(),
+		loadEnv(settings.LoadNotes, notesEnv(p, jsii.String(placeholderTable))),
+		loadEnv(settings.LoadSignOut, signOutEnv(p, jsii.String(placeholderTable), jsii.String(placeholderUserPoolID))),
 	}
-	if p.AuthorizerType != RequestAuthorizer && !settings.IsHeaderName(p.TokenHeader) {
-		errs = append(errs, fmt.Errorf("%s: %q is not an HTTP header name", settings.EnvTokenHeader, p.TokenHeader))
-	}
-	switch p.AuthorizerType {
-	case TokenAuthorizer, RequestAuthorizer:
-	default:
-		errs = append(errs, fmt.Errorf("authorizer type %q: want %s or %s", p.AuthorizerType, TokenAuthorizer, RequestAuthorizer))
-	}
-	// One problem once: LOG_LEVEL is read by both functions.
 	var out []error
 	seen := map[string]bool{}
 	for _, err := range errs {
@@ -99,23 +95,52 @@ func loadEnv[C any](load func(getenv func(string) string) (C, error), env map[st
 	return err
 }
 
-func newAuthorizerFunction(stack awscdk.Stack, p NotesStackProps, userPoolID, clientID *string) awslambda.Function {
-	return newFunction(stack, "Authorizer", p, p.AuthorizerCodeDir, authorizerEnv(p, userPoolID, clientID),
-		"Verifies Cognito JWTs for API Gateway", awscdk.Duration_Seconds(jsii.Number(5)))
+// newAddNoteFunction adds the add-note function, which may PutItem on the
+// notes table and nothing else: Table.GrantWriteData would also allow
+// UpdateItem, DeleteItem, BatchWriteItem and more.
+func newAddNoteFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb.Table) awslambda.Function {
+	fn := newFunction(stack, "AddNote", p, p.AddNoteCodeDir, notesEnv(p, table.TableName()),
+		"Stores a note of the signed-in user (POST /add-note)", awscdk.Duration_Seconds(jsii.Number(10)))
+	allow(fn, []string{"dynamodb:PutItem"}, table.TableArn())
+	return fn
 }
 
-// newAddNoteFunction adds the add-note function, which may PutItem on the
-// table and nothing else: Table.GrantWriteData would also allow UpdateItem,
-// DeleteItem, BatchWriteItem and more.
-func newAddNoteFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb.Table) awslambda.Function {
-	fn := newFunction(stack, "AddNote", p, p.AddNoteCodeDir, addNoteEnv(p, table.TableName()),
-		"Stores a note of the signed-in user (POST /add-note)", awscdk.Duration_Seconds(jsii.Number(10)))
+// newListNotesFunction adds the list-notes function (GET /notes, GET
+// /users/{userId}/notes), which may Query the notes table and nothing
+// else.
+func newListNotesFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb.Table) awslambda.Function {
+	fn := newFunction(stack, "ListNotes", p, p.ListNotesCodeDir, notesEnv(p, table.TableName()),
+		"Lists a user's notes (GET /notes, GET /users/{userId}/notes)", awscdk.Duration_Seconds(jsii.Number(10)))
+	allow(fn, []string{"dynamodb:Query"}, table.TableArn())
+	return fn
+}
+
+// newSignOutFunction adds the sign-out function (POST /sign-out). It may
+// PutItem on the revocation table, sign the caller out everywhere in the
+// pool and, with the flush on, flush the authorizer cache of the API's
+// stage: nothing else.
+func newSignOutFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb.Table,
+	pool awscognito.IUserPool, api awsapigateway.IRestApi) awslambda.Function {
+	fn := newFunction(stack, "SignOut", p, p.SignOutCodeDir, signOutEnv(p, table.TableName(), pool.UserPoolId()),
+		"Signs the caller out (POST /sign-out)", awscdk.Duration_Seconds(jsii.Number(10)))
+	allow(fn, []string{"dynamodb:PutItem"}, table.TableArn())
+	allow(fn, []string{"cognito-idp:AdminUserGlobalSignOut"}, pool.UserPoolArn())
+	if p.FlushAuthorizerCacheOnSignOut {
+		// FlushStageAuthorizersCache is an HTTP DELETE of this path.
+		allow(fn, []string{"apigateway:DELETE"}, jsii.String(fmt.Sprintf(
+			"arn:%s:apigateway:%s::/restapis/%s/stages/%s/cache/authorizers",
+			*awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *api.RestApiId(), DefaultStageName)))
+	}
+	return fn
+}
+
+// allow adds one statement to fn's role: actions on the resource.
+func allow(fn awslambda.Function, actions []string, resource *string) {
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Effect:    awsiam.Effect_ALLOW,
-		Actions:   jsii.Strings("dynamodb:PutItem"),
-		Resources: jsii.Strings(*table.TableArn()),
+		Actions:   jsii.Strings(actions...),
+		Resources: &[]*string{resource},
 	}))
-	return fn
 }
 
 // newFunction adds a Go function on provided.al2023/arm64 with a role that
@@ -145,23 +170,7 @@ func newFunction(stack awscdk.Stack, name string, p NotesStackProps, codeDir str
 		// The functions log JSON lines with slog; Lambda filters them by
 		// their level field, so its filter follows LOG_LEVEL.
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
-		ApplicationLogLevelV2: applicationLogLevel(p.LogLevel),
+		ApplicationLogLevelV2: cognitoauth.ApplicationLogLevel(p.LogLevel),
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 	})
-}
-
-// applicationLogLevel is Lambda's filter for a LOG_LEVEL the functions
-// accept (check has run): the level settings.ParseLogLevel reads it as.
-func applicationLogLevel(level string) awslambda.ApplicationLogLevel {
-	l, _ := settings.ParseLogLevel(level)
-	switch {
-	case l < slog.LevelInfo:
-		return awslambda.ApplicationLogLevel_DEBUG
-	case l < slog.LevelWarn:
-		return awslambda.ApplicationLogLevel_INFO
-	case l < slog.LevelError:
-		return awslambda.ApplicationLogLevel_WARN
-	default:
-		return awslambda.ApplicationLogLevel_ERROR
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
 
@@ -12,13 +13,15 @@ import (
 
 func TestFunctions(t *testing.T) {
 	s := defaultStack(t)
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(2)) })
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
 	for _, fn := range []struct {
 		id, logsID string
 		timeout    int
 	}{
-		{s.id(t, "AuthorizerFunction"), s.id(t, "AuthorizerLogs"), 5},
+		{s.id(t, "Authorizer", "Function"), s.id(t, "Authorizer", "Logs"), 5},
 		{s.id(t, "AddNoteFunction"), s.id(t, "AddNoteLogs"), 10},
+		{s.id(t, "ListNotesFunction"), s.id(t, "ListNotesLogs"), 10},
+		{s.id(t, "SignOutFunction"), s.id(t, "SignOutLogs"), 10},
 	} {
 		r := s.resource(t, fn.id, "AWS::Lambda::Function")
 		want := map[string]any{
@@ -55,26 +58,33 @@ func TestAuthorizerEnvironment(t *testing.T) {
 			settings.EnvUserPoolID: ref(s.id(t, "UserPool")),
 			// The app client, not the pool (AWS's examples set the
 			// audience to the pool id).
-			settings.EnvClientIDs: ref(s.id(t, "UserPool", "ApiClient")),
-			settings.EnvTokenUse:  "id,access",
-			settings.EnvLogLevel:  "info",
+			settings.EnvClientIDs:       ref(s.id(t, "UserPool", "ApiClient")),
+			settings.EnvTokenUse:        "id,access",
+			settings.EnvLogLevel:        "info",
+			settings.EnvFunctionTimeout: "5s",
+			settings.EnvRouteRules:      RouteRules(Routes),
+			settings.EnvRevocationTable: ref(s.id(t, "RevocationTable")),
 		}
-		if diff := cmp.Diff(want, envOf(t, s, s.id(t, "AuthorizerFunction"))); diff != "" {
+		if diff := cmp.Diff(want, envOf(t, s, s.id(t, "Authorizer", "Function"))); diff != "" {
 			t.Errorf("authorizer environment (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("request", func(t *testing.T) {
 		s := requestStack(t)
 		want := map[string]any{
-			settings.EnvUserPoolID:     ref(s.id(t, "UserPool")),
-			settings.EnvClientIDs:      ref(s.id(t, "UserPool", "ApiClient")),
-			settings.EnvTokenUse:       "access",
-			settings.EnvTokenHeader:    "token",
-			settings.EnvRequiredGroups: "writers",
-			settings.EnvRequiredScopes: "notes/write openid",
-			settings.EnvLogLevel:       "debug",
+			settings.EnvUserPoolID:         ref(s.id(t, "UserPool")),
+			settings.EnvClientIDs:          ref(s.id(t, "UserPool", "ApiClient")),
+			settings.EnvTokenUse:           "access",
+			settings.EnvTokenHeader:        "token",
+			settings.EnvRequiredGroups:     "writers",
+			settings.EnvRequiredScopes:     "notes/write openid",
+			settings.EnvLogLevel:           "debug",
+			settings.EnvFunctionTimeout:    "5s",
+			settings.EnvRouteRules:         RouteRules(Routes),
+			settings.EnvRevocationTable:    ref(s.id(t, "RevocationTable")),
+			settings.EnvRevocationCacheTTL: "0s",
 		}
-		if diff := cmp.Diff(want, envOf(t, s, s.id(t, "AuthorizerFunction"))); diff != "" {
+		if diff := cmp.Diff(want, envOf(t, s, s.id(t, "Authorizer", "Function"))); diff != "" {
 			t.Errorf("authorizer environment (-want +got):\n%s", diff)
 		}
 		assert(t, func() {
@@ -85,14 +95,40 @@ func TestAuthorizerEnvironment(t *testing.T) {
 	})
 }
 
-func TestAddNoteEnvironment(t *testing.T) {
+func TestNoteFunctionsEnvironment(t *testing.T) {
 	s := defaultStack(t)
 	want := map[string]any{
 		settings.EnvNotesTable: ref(s.id(t, "NotesTable")),
 		settings.EnvLogLevel:   "info",
 	}
-	if diff := cmp.Diff(want, envOf(t, s, s.id(t, "AddNoteFunction"))); diff != "" {
-		t.Errorf("add-note environment (-want +got):\n%s", diff)
+	for _, fn := range []string{"AddNoteFunction", "ListNotesFunction"} {
+		if diff := cmp.Diff(want, envOf(t, s, s.id(t, fn))); diff != "" {
+			t.Errorf("%s environment (-want +got):\n%s", fn, diff)
+		}
+	}
+}
+
+func TestSignOutEnvironment(t *testing.T) {
+	s := defaultStack(t)
+	want := map[string]any{
+		settings.EnvRevocationTable: ref(s.id(t, "RevocationTable")),
+		settings.EnvUserPoolID:      ref(s.id(t, "UserPool")),
+		// The app client's token validity: revocations outlive every
+		// token they refuse.
+		settings.EnvTokenMaxValidity: "1h0m0s",
+		settings.EnvLogLevel:         "info",
+	}
+	if diff := cmp.Diff(want, envOf(t, s, s.id(t, "SignOutFunction"))); diff != "" {
+		t.Errorf("sign-out environment (-want +got):\n%s", diff)
+	}
+	s = requestStack(t)
+	want[settings.EnvRevocationTable] = ref(s.id(t, "RevocationTable"))
+	want[settings.EnvUserPoolID] = ref(s.id(t, "UserPool"))
+	want[settings.EnvTokenMaxValidity] = "15m0s"
+	want[settings.EnvLogLevel] = "debug"
+	want[settings.EnvFlushAuthorizerCache] = "true"
+	if diff := cmp.Diff(want, envOf(t, s, s.id(t, "SignOutFunction"))); diff != "" {
+		t.Errorf("sign-out environment, flush on (-want +got):\n%s", diff)
 	}
 }
 
@@ -100,33 +136,59 @@ func TestAddNoteEnvironment(t *testing.T) {
 // lists: nothing set that a function does not read, nothing required
 // missing.
 func TestEnvironmentNames(t *testing.T) {
+	authorizer := append(append([]settings.Setting{}, settings.AuthorizerSettings...), settings.RevocationSettings...)
 	for _, s := range []*synthesized{defaultStack(t), requestStack(t)} {
-		checkEnvNames(t, "AuthorizerFunction", keys(envOf(t, s, s.id(t, "AuthorizerFunction"))), settings.AuthorizerSettings)
+		checkEnvNames(t, "AuthorizerFunction", keys(envOf(t, s, s.id(t, "Authorizer", "Function"))), authorizer)
 		checkEnvNames(t, "AddNoteFunction", keys(envOf(t, s, s.id(t, "AddNoteFunction"))), settings.NotesSettings)
+		checkEnvNames(t, "ListNotesFunction", keys(envOf(t, s, s.id(t, "ListNotesFunction"))), settings.NotesSettings)
+		checkEnvNames(t, "SignOutFunction", keys(envOf(t, s, s.id(t, "SignOutFunction"))), settings.SignOutSettings)
 	}
 }
 
+// TestFunctionPolicies checks that each role may do what its function
+// needs, on its own resources, and nothing else.
 func TestFunctionPolicies(t *testing.T) {
 	s := defaultStack(t)
-	checkRole(t, s, s.id(t, "AddNoteRole"), []any{
-		map[string]any{
+	logs := func(group ...string) map[string]any {
+		return map[string]any{
 			"Effect":   "Allow",
 			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
-			"Resource": getAtt(s.id(t, "AddNoteLogs"), "Arn"),
-		},
-		// PutItem on the table, nothing more.
-		map[string]any{
-			"Effect":   "Allow",
-			"Action":   "dynamodb:PutItem",
-			"Resource": getAtt(s.id(t, "NotesTable"), "Arn"),
-		},
+			"Resource": getAtt(s.id(t, group...), "Arn"),
+		}
+	}
+	on := func(action any, resource any) map[string]any {
+		return map[string]any{"Effect": "Allow", "Action": action, "Resource": resource}
+	}
+	notes := getAtt(s.id(t, "NotesTable"), "Arn")
+	revocations := getAtt(s.id(t, "RevocationTable"), "Arn")
+	checkRole(t, s, s.id(t, "AddNoteRole"), []any{logs("AddNoteLogs"), on("dynamodb:PutItem", notes)})
+	checkRole(t, s, s.id(t, "ListNotesRole"), []any{logs("ListNotesLogs"), on("dynamodb:Query", notes)})
+	checkRole(t, s, s.id(t, "SignOutRole"), []any{
+		logs("SignOutLogs"),
+		on("dynamodb:PutItem", revocations),
+		on("cognito-idp:AdminUserGlobalSignOut", getAtt(s.id(t, "UserPool"), "Arn")),
 	})
-	checkRole(t, s, s.id(t, "AuthorizerRole"), []any{
+	checkRole(t, s, s.id(t, "Authorizer", "Role"), []any{
+		logs("Authorizer", "Logs"),
+		on([]any{"dynamodb:BatchGetItem", "dynamodb:GetItem"}, revocations),
+	})
+
+	// With the flush on, the sign-out may also flush the stage's
+	// authorizer cache (an HTTP DELETE), and nothing else of API Gateway.
+	r := requestStack(t)
+	flush := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", ref("AWS::Partition"), ":apigateway:", ref("AWS::Region"), "::/restapis/",
+		ref(r.id(t, "NotesApi")), "/stages/" + DefaultStageName + "/cache/authorizers",
+	}}}
+	checkRole(t, r, r.id(t, "SignOutRole"), []any{
 		map[string]any{
 			"Effect":   "Allow",
 			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
-			"Resource": getAtt(s.id(t, "AuthorizerLogs"), "Arn"),
+			"Resource": getAtt(r.id(t, "SignOutLogs"), "Arn"),
 		},
+		on("dynamodb:PutItem", getAtt(r.id(t, "RevocationTable"), "Arn")),
+		on("cognito-idp:AdminUserGlobalSignOut", getAtt(r.id(t, "UserPool"), "Arn")),
+		on("apigateway:DELETE", flush),
 	})
 }
 
@@ -134,7 +196,7 @@ func TestFunctionPolicies(t *testing.T) {
 // validation: what LoadAuthorizer and LoadNotes accept deploys, what they
 // refuse does not, named by its variable.
 func TestCheckUsesTheFunctionsRules(t *testing.T) {
-	base := NotesStackProps{AuthorizerCodeDir: "a", AddNoteCodeDir: "b"}
+	base := NotesStackProps{AuthorizerCodeDir: "a", AddNoteCodeDir: "b", ListNotesCodeDir: "c", SignOutCodeDir: "d"}
 	tests := []struct {
 		name    string
 		change  func(p *NotesStackProps)
@@ -151,6 +213,16 @@ func TestCheckUsesTheFunctionsRules(t *testing.T) {
 		{"bad header, REQUEST", func(p *NotesStackProps) {
 			p.AuthorizerType, p.TokenHeader = RequestAuthorizer, "bad header"
 		}, settings.EnvTokenHeader},
+		{"cache TTL as long as the tokens", func(p *NotesStackProps) {
+			p.CacheTTL, p.TokenValidity = awscdk.Duration_Minutes(jsii.Number(5)), awscdk.Duration_Minutes(jsii.Number(5))
+		}, ""},
+		{"cache TTL longer than the tokens", func(p *NotesStackProps) {
+			p.CacheTTL, p.TokenValidity = awscdk.Duration_Minutes(jsii.Number(10)), awscdk.Duration_Minutes(jsii.Number(5))
+		}, "CacheTTL"},
+		{"revocation cache TTL", func(p *NotesStackProps) { p.RevocationCacheTTL = awscdk.Duration_Seconds(jsii.Number(61)) }, settings.EnvRevocationCacheTTL},
+		{"token validity of a day", func(p *NotesStackProps) { p.TokenValidity = awscdk.Duration_Days(jsii.Number(1)) }, ""},
+		{"token validity over a day", func(p *NotesStackProps) { p.TokenValidity = awscdk.Duration_Days(jsii.Number(2)) }, settings.EnvTokenMaxValidity},
+		{"flush", func(p *NotesStackProps) { p.FlushAuthorizerCacheOnSignOut = true }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,16 +237,5 @@ func TestCheckUsesTheFunctionsRules(t *testing.T) {
 				t.Errorf("check() = %v, want an error about %s", err, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestApplicationLogLevel(t *testing.T) {
-	for level, want := range map[string]string{
-		"trace": "DEBUG", "debug": "DEBUG", "info": "INFO", "INFO": "INFO",
-		"warn": "WARN", "warning": "WARN", "error": "ERROR", "fatal": "ERROR",
-	} {
-		if got := string(applicationLogLevel(level)); got != want {
-			t.Errorf("applicationLogLevel(%q) = %s, want %s", level, got, want)
-		}
 	}
 }

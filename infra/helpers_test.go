@@ -127,22 +127,26 @@ func defaultStack(t *testing.T) *synthesized {
 }
 
 // requestStack changes every default: a REQUEST authorizer reading the
-// header named token, as the first Cognito tutorial sends it, groups, and
-// the removal and retention props.
+// header named token, as the first Cognito tutorial sends it, groups, the
+// revocation settings with the flush on, and the removal and retention
+// props.
 func requestStack(t *testing.T) *synthesized {
 	t.Helper()
 	return sharedSynth(t, "request", NotesStackProps{
-		AuthorizerType:     RequestAuthorizer,
-		TokenHeader:        "token",
-		CacheTTL:           awscdk.Duration_Seconds(jsii.Number(0)),
-		TokenUse:           "access",
-		RequiredGroups:     []string{"writers"},
-		RequiredScopes:     []string{"notes/write", "openid"},
-		Groups:             []string{"writers", "readers"},
-		LogLevel:           "debug",
-		DeletionProtection: true,
-		TableRemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		LogRetention:       awslogs.RetentionDays_ONE_WEEK,
+		AuthorizerType:                RequestAuthorizer,
+		TokenHeader:                   "token",
+		CacheTTL:                      awscdk.Duration_Seconds(jsii.Number(0)),
+		TokenValidity:                 awscdk.Duration_Minutes(jsii.Number(15)),
+		RevocationCacheTTL:            awscdk.Duration_Seconds(jsii.Number(0)),
+		FlushAuthorizerCacheOnSignOut: true,
+		TokenUse:                      "access",
+		RequiredGroups:                []string{"writers"},
+		RequiredScopes:                []string{"notes/write", "openid"},
+		Groups:                        []string{"writers", "readers"},
+		LogLevel:                      "debug",
+		DeletionProtection:            true,
+		TableRemovalPolicy:            awscdk.RemovalPolicy_DESTROY,
+		LogRetention:                  awslogs.RetentionDays_ONE_WEEK,
 	})
 }
 
@@ -158,12 +162,14 @@ func synth(t *testing.T, props NotesStackProps) *synthesized {
 // synthIn is synth into the directory outdir.
 func synthIn(t *testing.T, outdir string, props NotesStackProps) *synthesized {
 	t.Helper()
-	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 
 	cdkContext := readCDKContext(t)
 
 	props.AuthorizerCodeDir = dummyCode(t)
 	props.AddNoteCodeDir = dummyCode(t)
+	props.ListNotesCodeDir = dummyCode(t)
+	props.SignOutCodeDir = dummyCode(t)
 	app := awscdk.NewApp(&awscdk.AppProps{
 		Context: &cdkContext,
 		Outdir:  jsii.String(outdir),

@@ -1,12 +1,14 @@
-// Command infra is the CDK app that deploys the Cognito authorizer, the
-// sample POST /add-note endpoint it guards, and everything they need: the
-// user pool and its app client, the notes table, the REST API and the log
-// groups. Run it through the CDK CLI (make synth, make deploy); the Lambda
+// Command infra is the CDK app that deploys the Cognito authorizer (through
+// the reusable construct in package cognitoauth), the sample notes API it
+// guards (the routes and their rules are declared once, in Routes), and
+// everything they need: the user pool and its app client, the notes and
+// revocation tables, the REST API and the log groups. Run it through the CDK CLI (make synth, make deploy); the Lambda
 // binaries come from make build, by path only, so that the Lambda module
 // never links the CDK.
 //
-// Of the root module it imports internal/settings alone, which names the
-// functions' variables and validates them; a test keeps it that way.
+// Of the root module it imports internal/settings alone (with the route
+// rules' parser settings uses), which names the functions' variables and
+// validates them; a test keeps it that way.
 package main
 
 import (
@@ -35,7 +37,7 @@ func run() int {
 		return app.Node().TryGetContext(jsii.String(key))
 	})
 	if err == nil {
-		err = checkCode(props.AuthorizerCodeDir, props.AddNoteCodeDir)
+		err = checkCode(props.AuthorizerCodeDir, props.AddNoteCodeDir, props.ListNotesCodeDir, props.SignOutCodeDir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

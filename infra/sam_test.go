@@ -4,23 +4,43 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 const samTemplatePath = "../template.yaml"
 
+// samFunctions are the functions of template.yaml, by logical id; each
+// has a make target build-<LogicalId> for sam build.
+var samFunctions = []string{"AuthorizerFunction", "AddNoteFunction", "ListNotesFunction", "SignOutFunction"}
+
+// samFunctionOf is the function template.yaml has for each of Routes'
+// functions.
+var samFunctionOf = map[string]string{
+	fnAddNote:   "AddNoteFunction",
+	fnListNotes: "ListNotesFunction",
+	fnSignOut:   "SignOutFunction",
+}
+
 // samTemplate holds what the tests read of template.yaml. Values that may
 // be intrinsic functions (!Ref, !GetAtt, !Sub) stay yaml.Nodes, which keep
 // CloudFormation's short-form tags instead of failing on them.
 type samTemplate struct {
-	Globals struct {
+	Parameters map[string]struct {
+		Default       string   `yaml:"Default"`
+		AllowedValues []string `yaml:"AllowedValues"`
+	} `yaml:"Parameters"`
+	Mappings map[string]map[string]map[string]string `yaml:"Mappings"`
+	Globals  struct {
 		Function samFunction `yaml:"Function"`
 	} `yaml:"Globals"`
 	Resources map[string]samResource `yaml:"Resources"`
@@ -40,6 +60,17 @@ type samResource struct {
 		PointInTimeRecoverySpecification struct {
 			PointInTimeRecoveryEnabled bool `yaml:"PointInTimeRecoveryEnabled"`
 		} `yaml:"PointInTimeRecoverySpecification"`
+		TimeToLiveSpecification struct {
+			AttributeName string `yaml:"AttributeName"`
+			Enabled       bool   `yaml:"Enabled"`
+		} `yaml:"TimeToLiveSpecification"`
+		DefinitionBody struct {
+			Paths map[string]map[string]struct {
+				Integration struct {
+					URI yaml.Node `yaml:"uri"`
+				} `yaml:"x-amazon-apigateway-integration"`
+			} `yaml:"paths"`
+		} `yaml:"DefinitionBody"`
 		Auth struct {
 			DefaultAuthorizer string `yaml:"DefaultAuthorizer"`
 			Authorizers       map[string]struct {
@@ -88,8 +119,10 @@ func readSAMTemplate(t *testing.T) samTemplate {
 func TestSAMTemplateEnvironmentNames(t *testing.T) {
 	tmpl := readSAMTemplate(t)
 	for name, list := range map[string][]settings.Setting{
-		"AuthorizerFunction": settings.AuthorizerSettings,
+		"AuthorizerFunction": append(append([]settings.Setting{}, settings.AuthorizerSettings...), settings.RevocationSettings...),
 		"AddNoteFunction":    settings.NotesSettings,
+		"ListNotesFunction":  settings.NotesSettings,
+		"SignOutFunction":    settings.SignOutSettings,
 	} {
 		fn, ok := tmpl.Resources[name]
 		if !ok || fn.Type != "AWS::Serverless::Function" {
@@ -143,7 +176,7 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, name := range []string{"AuthorizerFunction", "AddNoteFunction"} {
+	for _, name := range samFunctions {
 		fn := tmpl.Resources[name]
 		props := fn.Properties.samFunction
 		g := tmpl.Globals.Function
@@ -185,6 +218,20 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		}
 	}
 
+	revocations := tmpl.Resources["RevocationTable"]
+	if diff := cmp.Diff([]map[string]string{{"AttributeName": settings.RevocationPartitionKey, "KeyType": "HASH"}}, revocations.Properties.KeySchema); diff != "" {
+		t.Errorf("RevocationTable KeySchema (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]map[string]string{{"AttributeName": settings.RevocationPartitionKey, "AttributeType": "S"}}, revocations.Properties.AttributeDefinitions); diff != "" {
+		t.Errorf("RevocationTable AttributeDefinitions (-want +got):\n%s", diff)
+	}
+	if ttl := revocations.Properties.TimeToLiveSpecification; ttl.AttributeName != settings.RevocationTTLAttribute || !ttl.Enabled ||
+		revocations.Properties.BillingMode != "PAY_PER_REQUEST" || !revocations.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled {
+		t.Errorf("RevocationTable: TTL %+v, BillingMode %q, PITR %v; want TTL on %s, PAY_PER_REQUEST, PITR on",
+			ttl, revocations.Properties.BillingMode, revocations.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
+			settings.RevocationTTLAttribute)
+	}
+
 	table := tmpl.Resources["NotesTable"]
 	if table.Type != "AWS::DynamoDB::Table" {
 		t.Fatalf("NotesTable is a %q, want AWS::DynamoDB::Table", table.Type)
@@ -223,9 +270,9 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		t.Fatalf("DefaultAuthorizer %q is not among the Authorizers", auth.DefaultAuthorizer)
 	}
 	if def.FunctionPayloadType != "TOKEN" || def.Identity.Header != DefaultTokenHeader ||
-		def.Identity.ValidationExpression != TokenPattern || def.Identity.ReauthorizeEvery != DefaultCacheTTLSeconds {
+		def.Identity.ValidationExpression != cognitoauth.TokenPattern || def.Identity.ReauthorizeEvery != DefaultCacheTTLSeconds {
 		t.Errorf("default authorizer = %+v, want TOKEN on %s, ValidationExpression TokenPattern (%s), ReauthorizeEvery %d",
-			def, DefaultTokenHeader, TokenPattern, DefaultCacheTTLSeconds)
+			def, DefaultTokenHeader, cognitoauth.TokenPattern, DefaultCacheTTLSeconds)
 	}
 	gotStatus := map[string]int{}
 	for typ, r := range tmpl.Resources[apis[0]].Properties.GatewayResponses {
@@ -240,13 +287,16 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 	}
 	for _, typ := range []string{"AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"} {
 		r := tmpl.Resources[apis[0]].Properties.GatewayResponses[typ]
-		if got := r.ResponseTemplates["application/json"]; got != UnavailableBody {
-			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, UnavailableBody)
+		if got := r.ResponseTemplates["application/json"]; got != cognitoauth.UnavailableBody {
+			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, cognitoauth.UnavailableBody)
 		}
 	}
 
 	// The functions log to groups of their own: the outputs say where.
-	for _, name := range []string{"AuthorizerLogGroupName", "AddNoteLogGroupName", "AccessLogGroupName"} {
+	for _, name := range []string{
+		"AuthorizerLogGroupName", "AddNoteLogGroupName", "ListNotesLogGroupName", "SignOutLogGroupName",
+		"AccessLogGroupName", "RevocationTableName", "NotesTableName",
+	} {
 		if _, ok := tmpl.Outputs[name]; !ok {
 			t.Errorf("template.yaml has no output %s", name)
 		}
@@ -273,5 +323,171 @@ func checkEnvNames(t *testing.T, function string, names []string, list []setting
 		if !known[n] {
 			t.Errorf("%s: variable %s is set, but the function does not read it (see its Settings)", function, n)
 		}
+	}
+}
+
+// TestSAMRoutesMatchStack checks that template.yaml carries the route
+// rules of the CDK app (Routes), compared as parsed JSON, and the same
+// routes, each served by the same function.
+func TestSAMRoutesMatchStack(t *testing.T) {
+	tmpl := readSAMTemplate(t)
+	node, ok := tmpl.Resources["AuthorizerFunction"].Properties.Environment.Variables[settings.EnvRouteRules]
+	if !ok {
+		t.Fatalf("template.yaml: AuthorizerFunction has no %s", settings.EnvRouteRules)
+	}
+	var sam, cdk any
+	if err := json.Unmarshal([]byte(node.Value), &sam); err != nil {
+		t.Fatalf("template.yaml %s: %v", settings.EnvRouteRules, err)
+	}
+	if err := json.Unmarshal([]byte(RouteRules(Routes)), &cdk); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cdk, sam); diff != "" {
+		t.Errorf("route rules (-CDK +SAM):\n%s", diff)
+	}
+	// The rules as the authorizer reads them.
+	if _, err := settings.LoadAuthorizer(func(name string) string {
+		return map[string]string{
+			settings.EnvUserPoolID: placeholderUserPoolID, settings.EnvClientIDs: placeholderClientID,
+			settings.EnvRouteRules: node.Value,
+		}[name]
+	}); err != nil {
+		t.Errorf("template.yaml's rules: %v", err)
+	}
+
+	var apis []string
+	for id, r := range tmpl.Resources {
+		if r.Type == "AWS::Serverless::Api" {
+			apis = append(apis, id)
+		}
+	}
+	if len(apis) != 1 {
+		t.Fatalf("template.yaml has APIs %v, want one", apis)
+	}
+	fnRef := regexp.MustCompile(`\$\{(\w+)\.Arn\}`)
+	got := map[string]string{}
+	for path, methods := range tmpl.Resources[apis[0]].Properties.DefinitionBody.Paths {
+		for method, op := range methods {
+			m := fnRef.FindStringSubmatch(op.Integration.URI.Value)
+			if m == nil {
+				t.Errorf("%s %s: integration uri %q names no function", method, path, op.Integration.URI.Value)
+				continue
+			}
+			got[strings.ToUpper(method)+" "+path] = m[1]
+		}
+	}
+	want := map[string]string{}
+	for _, r := range Routes {
+		want[r.Method+" "+r.Path] = samFunctionOf[r.Function]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("routes and their functions (-Routes +template.yaml):\n%s", diff)
+	}
+}
+
+// TestRoutesMatchSampleRules checks Routes against events/rules.json, the
+// rules make demo and make e2e run: every route of both has the same rule
+// in each (the file adds routes the sample API does not serve).
+func TestRoutesMatchSampleRules(t *testing.T) {
+	raw, err := os.ReadFile("../events/rules.json")
+	if os.IsNotExist(err) {
+		t.Skip("no events/rules.json")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample, ours []map[string]any
+	if err := json.Unmarshal(raw, &sample); err != nil {
+		t.Fatalf("events/rules.json: %v", err)
+	}
+	if err := json.Unmarshal([]byte(RouteRules(Routes)), &ours); err != nil {
+		t.Fatal(err)
+	}
+	byRoute := map[string]map[string]any{}
+	for _, r := range sample {
+		byRoute[r["route"].(string)] = r
+	}
+	for _, r := range ours {
+		if s, ok := byRoute[r["route"].(string)]; ok {
+			if diff := cmp.Diff(s, r); diff != "" {
+				t.Errorf("%s (-events/rules.json +Routes):\n%s", r["route"], diff)
+			}
+		}
+	}
+}
+
+// TestSAMLogLevels checks template.yaml's LogLevel parameter and its map
+// to Lambda's application log filter against the CDK app's.
+func TestSAMLogLevels(t *testing.T) {
+	tmpl := readSAMTemplate(t)
+	levels := tmpl.Parameters["LogLevel"].AllowedValues
+	if len(levels) == 0 {
+		t.Fatal("template.yaml: parameter LogLevel has no AllowedValues")
+	}
+	for _, level := range levels {
+		got := tmpl.Mappings["LambdaLogLevel"][level]["Level"]
+		if want := string(cognitoauth.ApplicationLogLevel(level)); got != want {
+			t.Errorf("template.yaml LambdaLogLevel[%s] = %q, want %s", level, got, want)
+		}
+		if _, err := settings.ParseLogLevel(level); err != nil {
+			t.Errorf("template.yaml LogLevel %q: %v", level, err)
+		}
+	}
+}
+
+// TestSAMBuildTargets checks the Makefile's build-<LogicalId> targets, as
+// sam build runs them: each builds its function's main into
+// $(ARTIFACTS_DIR)/bootstrap, and refuses an empty ARTIFACTS_DIR (which
+// would write /bootstrap).
+func TestSAMBuildTargets(t *testing.T) {
+	makeBin := lookPath(t, "make", "install make")
+	dirs := map[string]string{"AuthorizerFunction": "authorizer"}
+	for fn, sam := range samFunctionOf {
+		dirs[sam] = fn
+	}
+	for _, name := range samFunctions {
+		out, err := exec.Command(makeBin, "-C", "..", "-n", "build-"+name, "ARTIFACTS_DIR=/artifacts").CombinedOutput()
+		if err != nil {
+			t.Errorf("make -n build-%s: %v\n%s", name, err, out)
+			continue
+		}
+		if want := "-o /artifacts/bootstrap ./cmd/" + dirs[name]; !strings.Contains(string(out), want) {
+			t.Errorf("make -n build-%s:\n%s\nwant a go build with %q", name, out, want)
+		}
+		out, err = exec.Command(makeBin, "-C", "..", "-s", "build-"+name, "ARTIFACTS_DIR=").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "ARTIFACTS_DIR") {
+			t.Errorf("make build-%s ARTIFACTS_DIR= = %v, %s; want a failure naming ARTIFACTS_DIR", name, err, out)
+		}
+	}
+}
+
+// TestSAMConfig checks samconfig.toml, read with Python's tomllib: it
+// parses, deploys with the capability the template's roles need, and
+// names an --env-vars file that exists.
+func TestSAMConfig(t *testing.T) {
+	python := lookPath(t, "python3", "install Python 3.11+")
+	out, err := exec.Command(python, "-c",
+		"import json, sys, tomllib; json.dump(tomllib.load(open('../samconfig.toml', 'rb')), sys.stdout)").Output()
+	if err != nil {
+		t.Fatalf("samconfig.toml: %v", err)
+	}
+	var cfg struct {
+		Version float64 `json:"version"`
+		Default map[string]struct {
+			Parameters map[string]any `json:"parameters"`
+		} `json:"default"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Version != 0.1 {
+		t.Errorf("samconfig.toml version = %v, want 0.1", cfg.Version)
+	}
+	if got := cfg.Default["deploy"].Parameters["capabilities"]; got != "CAPABILITY_IAM" {
+		t.Errorf("samconfig.toml deploy capabilities = %v, want CAPABILITY_IAM (the template creates roles)", got)
+	}
+	file, _ := cfg.Default["local_invoke"].Parameters["env_vars"].(string)
+	if _, err := os.Stat("../" + file); err != nil {
+		t.Errorf("samconfig.toml local_invoke env_vars = %q: %v", file, err)
 	}
 }

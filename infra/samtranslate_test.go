@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -57,11 +58,11 @@ func TestSAMTranslatedStage(t *testing.T) {
 }
 
 // TestSAMTranslatedPermissions checks who may invoke the functions: the
-// method on the prod stage only (as in the CDK stack), and the authorizer
+// methods on the prod stage only (as in the CDK stack), and the authorizer
 // of the API.
 func TestSAMTranslatedPermissions(t *testing.T) {
 	tmpl := translateSAM(t)
-	got := map[string]string{}
+	got := map[string][]string{}
 	for id, r := range tmpl.Resources {
 		if r.Type != "AWS::Lambda::Permission" {
 			continue
@@ -70,15 +71,18 @@ func TestSAMTranslatedPermissions(t *testing.T) {
 			t.Errorf("%s: %v", id, r.Properties)
 		}
 		fn := logicalID(r.Properties["FunctionName"])
-		if _, dup := got[fn]; dup {
-			t.Errorf("%s: a second permission for %s", id, fn)
-		}
-		got[fn] = renderSub(t, r.Properties["SourceArn"])
+		got[fn] = append(got[fn], renderSub(t, r.Properties["SourceArn"]))
+		sort.Strings(got[fn])
 	}
+	// One permission per method of Routes, on the prod stage, as in the
+	// CDK stack; a {variable} segment is any one segment.
 	const prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${NotesApi}"
-	want := map[string]string{
-		"AddNoteFunction":    prefix + "/" + DefaultStageName + "/POST/add-note",
-		"AuthorizerFunction": prefix + "/authorizers/*",
+	want := map[string][]string{"AuthorizerFunction": {prefix + "/authorizers/*"}}
+	for _, r := range Routes {
+		fn := samFunctionOf[r.Function]
+		path := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(r.Path, "*")
+		want[fn] = append(want[fn], prefix+"/"+DefaultStageName+"/"+r.Method+path)
+		sort.Strings(want[fn])
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("permissions' source ARNs by function (-want +got):\n%s", diff)

@@ -35,7 +35,15 @@ func TestUserPool(t *testing.T) {
 			},
 		})
 	})
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(0)) })
+	// The groups the route rules name, and no other.
+	assert(t, func() {
+		s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(len(RuleGroups(Routes))))
+	})
+	for _, g := range []string{"writers", "admins"} {
+		assert(t, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{"GroupName": g})
+		})
+	}
 }
 
 func TestAppClient(t *testing.T) {
@@ -64,8 +72,9 @@ func TestAppClient(t *testing.T) {
 func TestGroups(t *testing.T) {
 	s := requestStack(t)
 	poolID := s.id(t, "UserPool")
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(2)) })
-	for _, g := range []string{"writers", "readers"} {
+	// The context's groups beside the rules' groups, each once.
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolGroup"), jsii.Number(3)) })
+	for _, g := range []string{"writers", "readers", "admins"} {
 		assert(t, func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{
 				"GroupName":  g,
@@ -77,7 +86,7 @@ func TestGroups(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	s := defaultStack(t)
-	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+	assert(t, func() { s.template.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(2)) })
 	assert(t, func() {
 		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy":      "Retain",
@@ -100,6 +109,32 @@ func TestTable(t *testing.T) {
 	})
 }
 
+// TestRevocationTable checks the table of issue 12: partition key id, no
+// sort key, on-demand, TTL on expiresAt, point-in-time recovery.
+func TestRevocationTable(t *testing.T) {
+	s := defaultStack(t)
+	r := s.resource(t, s.id(t, "RevocationTable"), "AWS::DynamoDB::Table")
+	if r.DeletionPolicy != "Retain" {
+		t.Errorf("RevocationTable DeletionPolicy = %q, want Retain", r.DeletionPolicy)
+	}
+	want := map[string]any{
+		"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+		"BillingMode":          "PAY_PER_REQUEST",
+		"TimeToLiveSpecification": map[string]any{
+			"AttributeName": "expiresAt", "Enabled": true,
+		},
+		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+	}
+	if diff := cmp.Diff(want, r.Properties); diff != "" {
+		t.Errorf("RevocationTable (-want +got):\n%s", diff)
+	}
+	if settings.RevocationPartitionKey != "id" || settings.RevocationTTLAttribute != "expiresAt" {
+		t.Errorf("settings' revocation schema is %s/%s; issue 12 fixes it as id/expiresAt",
+			settings.RevocationPartitionKey, settings.RevocationTTLAttribute)
+	}
+}
+
 // TestRemovalAndRetention checks the props that change what cdk destroy
 // keeps and how long logs live.
 func TestRemovalAndRetention(t *testing.T) {
@@ -111,7 +146,7 @@ func TestRemovalAndRetention(t *testing.T) {
 		})
 	})
 	assert(t, func() {
-		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Delete"})
+		s.template.AllResources(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Delete"})
 	})
 	assert(t, func() {
 		s.template.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
@@ -122,13 +157,16 @@ func TestOutputs(t *testing.T) {
 	s := defaultStack(t)
 	apiID := s.id(t, "NotesApi")
 	want := map[string]any{
-		"UserPoolId":       ref(s.id(t, "UserPool")),
-		"UserPoolClientId": ref(s.id(t, "UserPool", "ApiClient")),
-		"NotesTableName":   ref(s.id(t, "NotesTable")),
+		"UserPoolId":          ref(s.id(t, "UserPool")),
+		"UserPoolClientId":    ref(s.id(t, "UserPool", "ApiClient")),
+		"NotesTableName":      ref(s.id(t, "NotesTable")),
+		"RevocationTableName": ref(s.id(t, "RevocationTable")),
 		// The functions log to groups of their own, not to
 		// /aws/lambda/<name>: the outputs say where.
-		"AuthorizerLogGroupName": ref(s.id(t, "AuthorizerLogs")),
+		"AuthorizerLogGroupName": ref(s.id(t, "Authorizer", "Logs")),
 		"AddNoteLogGroupName":    ref(s.id(t, "AddNoteLogs")),
+		"ListNotesLogGroupName":  ref(s.id(t, "ListNotesLogs")),
+		"SignOutLogGroupName":    ref(s.id(t, "SignOutLogs")),
 		"AccessLogGroupName":     ref(s.id(t, "ApiAccessLogs")),
 	}
 	got := map[string]any{}
