@@ -147,6 +147,9 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 			settings.EnvUserPoolID: o.pool,
 			settings.EnvClientIDs:  o.client,
 			settings.EnvJWKSURL:    jwksURL,
+			// No revocation table locally: the template's would be
+			// unreachable from sam local invoke (the outage answer).
+			settings.EnvRevocationTable: "",
 		},
 		"AddNoteFunction": {
 			settings.EnvNotesTable: "notes",
