@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -576,4 +577,61 @@ func TestSlowJWKSStillRemovesKeys(t *testing.T) {
 	if _, err := cache.KeyRead(context.Background(), old); !errors.Is(err, jwks.ErrUnknownKey) {
 		t.Errorf("KeyRead(removed kid) at twice the refresh interval = %v, want %v", err, jwks.ErrUnknownKey)
 	}
+}
+
+// TestUnusableSetKeepsTheLastGoodOne: a 200 with no usable key is a failed
+// fetch, not a rotation to no keys (it used to wipe the cache, so tokens
+// that verified a moment earlier got the outage answer).
+func TestUnusableSetKeepsTheLastGoodOne(t *testing.T) {
+	for name, body := range map[string]func(t *testing.T) string{
+		"no keys":         func(*testing.T) string { return `{"keys":[]}` },
+		"only enc keys":   func(t *testing.T) string { return jwksDoc(t, jwk(t, 2048, map[string]any{"use": "enc"})) },
+		"only HS256 keys": func(t *testing.T) string { return jwksDoc(t, jwk(t, 2048, map[string]any{"alg": "HS256"})) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+			cache := newCache(t, s, c, nil)
+			k := kid(s.pool)
+			if _, err := cache.KeyRead(context.Background(), k); err != nil {
+				t.Fatal(err)
+			}
+			b := body(t)
+			s.body.Store(&b)
+			c.Add(jwks.DefaultRefreshInterval)
+			if err := cache.Refresh(context.Background()); err == nil {
+				t.Error("Refresh() of a set with no usable key = nil, want an error")
+			}
+			if _, err := cache.KeyRead(context.Background(), k); err != nil {
+				t.Errorf("KeyRead(known kid) after an unusable set = %v, want the last good key", err)
+			}
+		})
+	}
+}
+
+// TestDuplicateKidRefused: a set listing one kid twice trusts neither key
+// (the first used to win silently); the other keys stay usable.
+func TestDuplicateKidRefused(t *testing.T) {
+	s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+	var logs strings.Builder
+	cache := newCache(t, s, c, func(o *jwks.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	b := jwksDoc(t, jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "once"}))
+	s.body.Store(&b)
+	if _, err := cache.KeyRead(context.Background(), "twice"); !errors.Is(err, jwks.ErrUnknownKey) {
+		t.Errorf("KeyRead(duplicated kid) = %v, want %v", err, jwks.ErrUnknownKey)
+	}
+	if _, err := cache.KeyRead(context.Background(), "once"); err != nil {
+		t.Errorf("KeyRead(other kid) = %v", err)
+	}
+	if !strings.Contains(logs.String(), `listed 2 times`) {
+		t.Errorf("the duplicated kid was not logged:\n%s", logs.String())
+	}
+}
+
+func jwksDoc(t *testing.T, keys ...map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"keys": keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
