@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,15 +19,7 @@ import (
 )
 
 func main() {
-	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "add-note") {
-		os.Exit(2)
-	}
-	h, err := run(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		lambdainit.Fail(os.Stdout, os.Getenv, err)
-		os.Exit(1)
-	}
-	lambda.StartHandlerFunc(h.Handle)
+	lambdainit.Main("add-note", run, func(h *notes.Handler) { lambda.StartHandlerFunc(h.Handle) })
 }
 
 // run reads the configuration through getenv and returns the handler, wired

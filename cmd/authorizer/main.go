@@ -11,7 +11,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -28,15 +27,7 @@ import (
 )
 
 func main() {
-	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "authorizer") {
-		os.Exit(2)
-	}
-	h, err := run(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		lambdainit.Fail(os.Stdout, os.Getenv, err)
-		os.Exit(1)
-	}
-	lambda.StartHandlerFunc(h.Handle)
+	lambdainit.Main("authorizer", run, func(h *authorizer.Handler) { lambda.StartHandlerFunc(h.Handle) })
 }
 
 // run reads the configuration, wires the verifier and fetches the JWKS once,

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,15 +21,7 @@ import (
 )
 
 func main() {
-	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "list-notes") {
-		os.Exit(2)
-	}
-	h, err := run(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		lambdainit.Fail(os.Stdout, os.Getenv, err)
-		os.Exit(1)
-	}
-	lambda.StartHandlerFunc(h.Handle)
+	lambdainit.Main("list-notes", run, func(h *notes.ListHandler) { lambda.StartHandlerFunc(h.Handle) })
 }
 
 // run reads the configuration through getenv and returns the handler, wired

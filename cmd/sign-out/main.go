@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -24,15 +23,7 @@ import (
 )
 
 func main() {
-	if lambdainit.NotInLambda(os.Stderr, os.Getenv, "sign-out") {
-		os.Exit(2)
-	}
-	h, err := run(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		lambdainit.Fail(os.Stdout, os.Getenv, err)
-		os.Exit(1)
-	}
-	lambda.StartHandlerFunc(h.Handle)
+	lambdainit.Main("sign-out", run, func(h *signout.Handler) { lambda.StartHandlerFunc(h.Handle) })
 }
 
 // run reads the configuration through getenv and returns the handler, wired

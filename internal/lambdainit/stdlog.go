@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"os"
 	"strings"
 )
 
@@ -74,4 +75,20 @@ func (u unescapeHTML) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// Main is the whole main of a function: outside Lambda it says how to run
+// the function locally and exits 2; an error from run (the configuration)
+// is reported with Fail and exits 1; otherwise serve starts the Lambda loop
+// with the handler run returned.
+func Main[H any](name string, run func(context.Context, func(string) string, io.Writer) (H, error), serve func(H)) {
+	if NotInLambda(os.Stderr, os.Getenv, name) {
+		os.Exit(2)
+	}
+	h, err := run(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		Fail(os.Stdout, os.Getenv, err)
+		os.Exit(1)
+	}
+	serve(h)
 }
