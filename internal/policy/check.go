@@ -20,9 +20,10 @@ const (
 	// its only documented figure is 8 KB for WebSocket APIs
 	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html),
 	// and REST APIs are reported to accept far more, up to Lambda's 6 MB
-	// response. 32 KiB holds about a hundred rules even at the longest
-	// prefix, and keeps what API Gateway caches per token small.
-	MaxPolicySize = 32 << 10
+	// response. 64 KiB holds a hundred rules even at the longest prefix and
+	// with every literal path's trailing-slash Deny, and keeps what API
+	// Gateway caches per token small.
+	MaxPolicySize = 64 << 10
 	// MaxBindValue bounds a claim value put into a resource by bind, in
 	// bytes. Cognito's sub is 36; usernames are at most 128.
 	MaxBindValue = 128
@@ -67,7 +68,11 @@ func (rs *Rules) checkLimits() error {
 			bound += n + 3 // quotes and comma
 		}
 		// ANY is one resource per method; a denied literal path two.
-		total += len(r.suffixes) * max(2*(wild+3), bound)
+		denied := wild + 3
+		if len(r.segs) > 0 && r.segs[len(r.segs)-1].kind == segLiteral {
+			denied *= 2
+		}
+		total += len(r.suffixes) * max(denied, bound)
 	}
 	if total > MaxPolicySize {
 		return fmt.Errorf("%w: %d rules can produce a policy of %d bytes, more than %d",
