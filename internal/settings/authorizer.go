@@ -77,7 +77,7 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
 	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
 	{Name: EnvFunctionTimeout, Doc: "The function's timeout as deployed (a Go duration; the CDK stack and the SAM template set it). When set, `JWKS_TIMEOUT` plus the 150 ms answer margin must fit in it."},
-	{Name: EnvPolicyResource, Default: string(DefaultPolicyResource), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0)."},
+	{Name: EnvPolicyResource, Default: string(DefaultPolicyResource), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0). Without route rules only."},
 	{Name: EnvRouteRules, Doc: "Route rules: a JSON array of `{\"route\": \"METHOD /path\", ...conditions}` (see Route rules). Unset: every verified caller who passes `REQUIRED_GROUPS`/`REQUIRED_SCOPES` is allowed on the whole stage."},
 	{Name: EnvRouteRulesFile, Doc: "The path of a file holding the route rules' JSON (Lambda's environment holds 4 KB in all), e.g. `rules.json` shipped beside `bootstrap`. Not with `ROUTE_RULES`."},
 	logLevelSetting,
