@@ -47,6 +47,7 @@ type outcome struct {
 	passed    bool
 	reason    Reason   // when not passed
 	resources []string // Allow resources when passed, the Deny one when not
+	bound     bool     // resources hold the caller's values, not the rule's wildcards
 }
 
 // Decide builds the caller's policy from the rules alone and evaluates it
@@ -59,14 +60,21 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 	prefix := a.Resource("", "")
 	prefix = prefix[:len(prefix)-1] // ".../<stage>/"
 	outs := make([]outcome, len(rs.rules))
+	w := rs.wildFor(prefix)
+	// Wildcard resources are deduplicated by their ids (built once per
+	// prefix), bound ones, a few, by comparison.
+	seen := make([]uint8, len(w.strs)) // 1: in allow, 2: in deny
 	var allow, deny []string
 	for i := range rs.rules {
-		o := rs.rules[i].decide(prefix, c)
+		o := rs.rules[i].decide(prefix, w.wild[i], w.denied[i], c)
 		outs[i] = o
-		if o.passed {
+		switch {
+		case o.bound:
 			allow = appendNew(allow, o.resources...)
-		} else {
-			deny = appendNew(deny, o.resources...)
+		case o.passed:
+			allow = w.add(allow, seen, w.wildIDs[i], 1)
+		default:
+			deny = w.add(deny, seen, w.deniedIDs[i], 2)
 		}
 	}
 	d := Decision{Policy: Document{Version: Version}}
@@ -133,7 +141,7 @@ func firstAllowing(outs []outcome, target string) int {
 	return 0
 }
 
-// appendNew appends the resources not yet in list.
+// appendNew appends the resources not yet in list (a few, per rule).
 func appendNew(list []string, rs ...string) []string {
 	for _, r := range rs {
 		if !slices.Contains(list, r) {
@@ -146,17 +154,16 @@ func appendNew(list []string, rs ...string) []string {
 // decide evaluates r for c. A condition set without bind, passed, grants
 // the rule's wildcard resource; one with bind grants the resource with the
 // caller's values in the bound segments.
-func (r *rule) decide(prefix string, c Caller) outcome {
-	wild := prefixed(prefix, r.suffixes)
+func (r *rule) decide(prefix string, wild, deny []string, c Caller) outcome {
 	ownBinds, reason, ok := check(r.own, c)
 	if !ok {
-		return outcome{reason: reason, resources: denied(wild, r)}
+		return outcome{reason: reason, resources: deny}
 	}
 	if r.anyOf == nil {
 		if ownBinds == nil {
 			return outcome{passed: true, resources: wild}
 		}
-		return outcome{passed: true, resources: prefixed(prefix, r.resourceSuffixes(lookup(ownBinds)))}
+		return outcome{passed: true, bound: true, resources: prefixed(prefix, r.resourceSuffixes(lookup(ownBinds)))}
 	}
 	var granted []string
 	first := Reason("")
@@ -178,9 +185,9 @@ func (r *rule) decide(prefix string, c Caller) outcome {
 		granted = appendNew(granted, prefixed(prefix, r.resourceSuffixes(lookup(binds)))...)
 	}
 	if granted == nil {
-		return outcome{reason: first, resources: denied(wild, r)}
+		return outcome{reason: first, resources: deny}
 	}
-	return outcome{passed: true, resources: granted}
+	return outcome{passed: true, bound: true, resources: granted}
 }
 
 // prefixed returns each suffix after prefix.

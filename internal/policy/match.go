@@ -92,6 +92,17 @@ func splitPath(path string) []string {
 // of characters, '/' included, '?' any one character; the rest is literal
 // and case-sensitive.
 func globMatch(p, s string) bool {
+	// The literal part before the first wildcard, compared at once: every
+	// resource of a policy starts with the same long stage prefix.
+	switch i := firstWildcard(p); {
+	case i < 0:
+		return p == s
+	case i > 0:
+		if !strings.HasPrefix(s, p[:i]) {
+			return false
+		}
+		p, s = p[i:], s[i:]
+	}
 	// The classic linear-space backtracking over the last '*'.
 	pi, si := 0, 0
 	star, mark := -1, 0
@@ -115,6 +126,15 @@ func globMatch(p, s string) bool {
 		pi++
 	}
 	return pi == len(p)
+}
+
+// firstWildcard is the index of p's first '*' or '?', or -1.
+func firstWildcard(p string) int {
+	i, j := strings.IndexByte(p, '*'), strings.IndexByte(p, '?')
+	if i < 0 || (j >= 0 && j < i) {
+		return j
+	}
+	return i
 }
 
 // evaluate answers like IAM whether d allows resource: an explicit Deny

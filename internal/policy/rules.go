@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // MaxRulesSize bounds the JSON ParseRules reads, in bytes.
@@ -40,6 +41,63 @@ func (e *RuleError) Unwrap() error { return e.Err }
 // Rules is a parsed, checked rule set. It is safe for concurrent use.
 type Rules struct {
 	rules []rule
+	// wild caches every rule's wildcard resources under the last stage
+	// prefix seen: one function serves one API stage, so they are built
+	// once rather than on every decision.
+	wild atomic.Pointer[wildResources]
+}
+
+// wildResources are the rules' wildcard resources under prefix, and the
+// same with a trailing slash for a failed rule's Deny (denied); each
+// distinct resource has an id, an index into strs.
+type wildResources struct {
+	prefix             string
+	wild, denied       [][]string
+	wildIDs, deniedIDs [][]int
+	strs               []string
+}
+
+// add appends to list the resources of ids not yet in it; seen marks, with
+// bit, the ids already added.
+func (w *wildResources) add(list []string, seen []uint8, ids []int, bit uint8) []string {
+	for _, id := range ids {
+		if seen[id]&bit == 0 {
+			seen[id] |= bit
+			list = append(list, w.strs[id])
+		}
+	}
+	return list
+}
+
+// wildFor returns the rules' wildcard resources under prefix.
+func (rs *Rules) wildFor(prefix string) *wildResources {
+	if w := rs.wild.Load(); w != nil && w.prefix == prefix {
+		return w
+	}
+	n := len(rs.rules)
+	w := &wildResources{prefix: prefix, wild: make([][]string, n), denied: make([][]string, n),
+		wildIDs: make([][]int, n), deniedIDs: make([][]int, n)}
+	index := map[string]int{}
+	ids := func(resources []string) []int {
+		out := make([]int, len(resources))
+		for i, r := range resources {
+			id, ok := index[r]
+			if !ok {
+				id = len(w.strs)
+				index[r] = id
+				w.strs = append(w.strs, r)
+			}
+			out[i] = id
+		}
+		return out
+	}
+	for i := range rs.rules {
+		w.wild[i] = prefixed(prefix, rs.rules[i].suffixes)
+		w.denied[i] = denied(w.wild[i], &rs.rules[i])
+		w.wildIDs[i], w.deniedIDs[i] = ids(w.wild[i]), ids(w.denied[i])
+	}
+	rs.wild.Store(w)
+	return w
 }
 
 // Route syntax.
