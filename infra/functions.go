@@ -36,14 +36,20 @@ func notesEnv(p NotesStackProps, table *string) map[string]*string {
 	}
 }
 
+// refreshTokenDays is the sample app client's refresh token validity; a
+// session's revocation lives as long (REFRESH_TOKEN_MAX_VALIDITY).
+const refreshTokenDays = 30
+
 // signOutEnv is the sign-out function's environment. Revocations are kept
-// as long as the app client's tokens live (TOKEN_MAX_VALIDITY).
+// as long as the app client's tokens live (TOKEN_MAX_VALIDITY), a session's
+// as long as its refresh token (REFRESH_TOKEN_MAX_VALIDITY).
 func signOutEnv(p NotesStackProps, table, userPoolID *string) map[string]*string {
 	env := map[string]*string{
-		settings.EnvRevocationTable:  table,
-		settings.EnvUserPoolID:       userPoolID,
-		settings.EnvTokenMaxValidity: jsii.String(goDuration(p.TokenValidity)),
-		settings.EnvLogLevel:         jsii.String(p.LogLevel),
+		settings.EnvRevocationTable:    table,
+		settings.EnvUserPoolID:         userPoolID,
+		settings.EnvTokenMaxValidity:   jsii.String(goDuration(p.TokenValidity)),
+		settings.EnvRefreshMaxValidity: jsii.String(goDuration(awscdk.Duration_Days(jsii.Number(refreshTokenDays)))),
+		settings.EnvLogLevel:           jsii.String(p.LogLevel),
 	}
 	if p.FlushAuthorizerCacheOnSignOut {
 		env[settings.EnvFlushAuthorizerCache] = jsii.String("true")

@@ -241,7 +241,7 @@ func newUserPool(stack awscdk.Stack, p NotesStackProps) (awscognito.UserPool, aw
 		EnableTokenRevocation:      jsii.Bool(true),
 		AccessTokenValidity:        p.TokenValidity,
 		IdTokenValidity:            p.TokenValidity,
-		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(refreshTokenDays)),
 	})
 	groups := RuleGroups(Routes)
 	for _, g := range p.Groups {

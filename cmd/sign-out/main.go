@@ -48,7 +48,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*si
 	lambdainit.RouteStdLog(logger)
 	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	pool := signout.NewCognitoPool(cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.Region = cfg.Region }), cfg.UserPoolID)
-	hopts := []signout.Option{signout.WithTokenMaxValidity(cfg.TokenMaxValidity)}
+	hopts := []signout.Option{signout.WithTokenMaxValidity(cfg.TokenMaxValidity), signout.WithRefreshMaxValidity(cfg.RefreshMaxValidity)}
 	if cfg.FlushAuthorizerCache {
 		hopts = append(hopts, signout.WithFlusher(signout.NewStageCache(apigateway.NewFromConfig(awsCfg))))
 	}

@@ -130,8 +130,8 @@ type Props struct {
 	LogRetention awslogs.RetentionDays
 
 	// RevocationTable, when set, is the table of revoked sessions the
-	// authorizer reads (REVOCATION_TABLE): its role may GetItem and
-	// BatchGetItem on that table and nothing else.
+	// authorizer reads (REVOCATION_TABLE): its role may BatchGetItem (the
+	// one call the revocation check makes) on that table and nothing else.
 	RevocationTable awsdynamodb.ITable
 	// RevocationCacheTTL is REVOCATION_CACHE_TTL (unset: the function's
 	// default, 10 seconds).
@@ -180,7 +180,7 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 		// Query, Scan, DescribeTable and more.
 		a.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Effect:    awsiam.Effect_ALLOW,
-			Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:BatchGetItem"),
+			Actions:   jsii.Strings("dynamodb:BatchGetItem"),
 			Resources: &[]*string{p.RevocationTable.TableArn()},
 		}))
 	}

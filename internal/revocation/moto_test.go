@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -92,6 +93,25 @@ func TestStoreWithMoto(t *testing.T) {
 		t.Fatalf("RevokeUser(over a malformed item) = %v", err)
 	}
 	check("user-c", "", now, nil)
+
+	// An expired item with a later revokedBefore (here one written in
+	// milliseconds) does not swallow a new sign-out: the checker ignores
+	// the expired item, so keeping it would revoke nothing.
+	_, err = admin.PutItem(t.Context(), &dynamodb.PutItemInput{
+		TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			AttrID:            &types.AttributeValueMemberS{Value: "sub#user-d"},
+			AttrRevokedBefore: &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
+			AttrExpiresAt:     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(-time.Hour).Unix(), 10)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RevokeUser(t.Context(), "user-d", now, now.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeUser(over an expired item) = %v", err)
+	}
+	check("user-d", "", now.Add(-time.Second), ErrRevoked)
 
 	// A missing table is an outage, not a revocation.
 	missing := NewChecker(NewStore(dynamodb.NewFromConfig(awsCfg), "no-such-table"), slog.New(slog.DiscardHandler))

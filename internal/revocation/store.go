@@ -206,11 +206,16 @@ func (s *Store) RevokeUser(ctx context.Context, sub string, before, expiresAt ti
 			AttrRevokedBefore: number(rb),
 			AttrExpiresAt:     number(ceilUnix(expiresAt)),
 		},
-		ConditionExpression:      aws.String("attribute_not_exists(#rb) OR NOT attribute_type(#rb, :n) OR #rb <= :rb"),
-		ExpressionAttributeNames: map[string]string{"#rb": AttrRevokedBefore},
+		// A later revokedBefore is kept, unless its item has expired
+		// (the checker ignores it then; DynamoDB's TTL deletes it days
+		// later): keeping it would make this sign-out do nothing.
+		ConditionExpression: aws.String("attribute_not_exists(#rb) OR NOT attribute_type(#rb, :n) OR #rb <= :rb" +
+			" OR NOT attribute_type(#exp, :n) OR #exp < :now"),
+		ExpressionAttributeNames: map[string]string{"#rb": AttrRevokedBefore, "#exp": AttrExpiresAt},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n":  &types.AttributeValueMemberS{Value: string(types.ScalarAttributeTypeN)},
-			":rb": number(rb),
+			":n":   &types.AttributeValueMemberS{Value: string(types.ScalarAttributeTypeN)},
+			":rb":  number(rb),
+			":now": number(before.Unix()),
 		},
 	})
 	var later *types.ConditionalCheckFailedException

@@ -52,7 +52,7 @@ func TestLoadRevocation(t *testing.T) {
 func TestLoadSignOut(t *testing.T) {
 	ok := map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz"}
 	got, err := settings.LoadSignOut(env(ok))
-	want := settings.SignOut{Table: "revocations", UserPoolID: "eu-west-1_AbC123xyz", Region: "eu-west-1", TokenMaxValidity: 24 * time.Hour, LogLevel: settings.DefaultLogLevel}
+	want := settings.SignOut{Table: "revocations", UserPoolID: "eu-west-1_AbC123xyz", Region: "eu-west-1", TokenMaxValidity: 24 * time.Hour, RefreshMaxValidity: settings.DefaultRefreshMaxValidity, LogLevel: settings.DefaultLogLevel}
 	if err != nil || got != want {
 		t.Errorf("LoadSignOut(%v) = %+v, %v, want %+v", ok, got, err, want)
 	}

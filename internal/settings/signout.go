@@ -11,6 +11,7 @@ import (
 // and EnvUserPoolID, which it shares with the authorizer.
 const (
 	EnvTokenMaxValidity     = "TOKEN_MAX_VALIDITY"
+	EnvRefreshMaxValidity   = "REFRESH_TOKEN_MAX_VALIDITY"
 	EnvFlushAuthorizerCache = "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"
 )
 
@@ -20,6 +21,12 @@ const (
 const DefaultTokenMaxValidity = 24 * time.Hour
 
 var tokenMaxValiditySetting = duration{EnvTokenMaxValidity, DefaultTokenMaxValidity, 5 * time.Minute, 24 * time.Hour}
+
+// DefaultRefreshMaxValidity is Cognito's default refresh token validity of
+// an app client (30 days); it can be set from 1 hour to 10 years.
+const DefaultRefreshMaxValidity = 30 * 24 * time.Hour
+
+var refreshMaxValiditySetting = duration{EnvRefreshMaxValidity, DefaultRefreshMaxValidity, time.Hour, 3650 * 24 * time.Hour}
 
 // SignOutSettings lists every variable the sign-out function reads, in the
 // order the README documents them.
@@ -38,6 +45,11 @@ var SignOutSettings = []Setting{
 		Name:    EnvTokenMaxValidity,
 		Default: "24h",
 		Doc:     "The longest ID or access token validity of the pool's app clients, 5m to 24h: a revocation's `" + RevocationTTLAttribute + "` is this (plus 5 minutes of clock leeway) after the sign-out, so it outlives every token it refuses.",
+	},
+	{
+		Name:    EnvRefreshMaxValidity,
+		Default: "720h",
+		Doc:     "The longest refresh token validity of the pool's app clients, 1h to 87600h: a session's `jti#` item lives this long, since the session's refresh token can mint new tokens of that `origin_jti` until then.",
 	},
 	{
 		Name:    EnvFlushAuthorizerCache,
@@ -59,6 +71,7 @@ type SignOut struct {
 	// Region is the user pool's region, from its id.
 	Region               string
 	TokenMaxValidity     time.Duration
+	RefreshMaxValidity   time.Duration
 	FlushAuthorizerCache bool
 	LogLevel             slog.Level
 }
@@ -80,6 +93,7 @@ func LoadSignOut(getenv func(string) string) (SignOut, error) {
 		cfg.Region = r
 	}
 	cfg.TokenMaxValidity = tokenMaxValiditySetting.load(&p, get(EnvTokenMaxValidity))
+	cfg.RefreshMaxValidity = refreshMaxValiditySetting.load(&p, get(EnvRefreshMaxValidity))
 	if v := get(EnvFlushAuthorizerCache); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -26,6 +26,7 @@ type Handler struct {
 	log         *slog.Logger
 	now         func() time.Time
 	maxValidity time.Duration
+	maxRefresh  time.Duration
 }
 
 // Option configures a Handler.
@@ -33,6 +34,13 @@ type Option func(*Handler)
 
 // WithClock sets the clock (default time.Now).
 func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithRefreshMaxValidity sets the longest validity of the pool's refresh
+// tokens (default DefaultRefreshMaxValidity): a session's revocation must
+// outlive the refresh token that can mint new tokens of that session.
+func WithRefreshMaxValidity(d time.Duration) Option {
+	return func(h *Handler) { h.maxRefresh = d }
+}
 
 // WithTokenMaxValidity sets the longest validity of the pool's ID and access
 // tokens (default DefaultTokenMaxValidity).
@@ -47,7 +55,7 @@ func WithFlusher(f Flusher) Option { return func(h *Handler) { h.flusher = f } }
 // NewHandler returns a Handler recording sign-outs in store, signing users
 // out everywhere at pool and logging one line per request to log.
 func NewHandler(store Store, pool Pool, log *slog.Logger, opts ...Option) *Handler {
-	h := &Handler{store: store, pool: pool, log: log, now: time.Now, maxValidity: DefaultTokenMaxValidity}
+	h := &Handler{store: store, pool: pool, log: log, now: time.Now, maxValidity: DefaultTokenMaxValidity, maxRefresh: DefaultRefreshMaxValidity}
 	for _, opt := range opts {
 		opt(h)
 	}
@@ -132,10 +140,20 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 		}
 		err = h.store.RevokeUser(ctx, c.sub, now, expiresAt)
 	case c.originJTI != "":
+		// The session's refresh token mints tokens of this origin_jti
+		// until it expires: so must the item live.
 		out.item = "jti"
-		err = h.store.RevokeSession(ctx, c.originJTI, expiresAt)
+		err = h.store.RevokeSession(ctx, c.originJTI, now.Add(h.maxRefresh+Leeway))
 	default:
-		out.item = "sub"
+		// No session to name: the user's tokens issued until now are
+		// refused, and their refresh tokens revoked, or a refreshed token
+		// (a later iat) would pass at once.
+		out.scope, out.item = "everywhere (no origin_jti)", "sub"
+		if err := h.pool.SignOutEverywhere(ctx, c.username); err != nil {
+			out.status, out.err = http.StatusInternalServerError, err
+			out.message = "internal error: the sign-out was not completed and nothing was recorded; try again"
+			return out
+		}
 		err = h.store.RevokeUser(ctx, c.sub, now, expiresAt)
 	}
 	if err != nil {

@@ -86,8 +86,12 @@ func newRequest(body string) events.APIGatewayProxyRequest {
 	}
 }
 
-// Expiry of the items with the default 24 h validity: now + 24 h + 5 min.
-const defaultExpiresAt = 1795321089 + 24*3600 + 300
+// Expiry of the items with the default 24 h validity: now + 24 h + 5 min;
+// of a session's item, the refresh token's 30 days + 5 min.
+const (
+	defaultExpiresAt = 1795321089 + 24*3600 + 300
+	sessionExpiresAt = 1795321089 + 30*24*3600 + 300
+)
 
 func TestHandle(t *testing.T) {
 	noJTI := newRequest("")
@@ -96,8 +100,8 @@ func TestHandle(t *testing.T) {
 	delete(noUsername.RequestContext.Authorizer, "username")
 	b64 := newRequest(base64.StdEncoding.EncodeToString([]byte(`{"everywhere": true}`)))
 	b64.IsBase64Encoded = true
-	longExp := newRequest("")
-	longExp.RequestContext.Authorizer["exp"] = "1795328289" // now + 2 h
+	longExpEverywhere := newRequest(`{"everywhere": true}`)
+	longExpEverywhere.RequestContext.Authorizer["exp"] = "1795328289" // now + 2 h
 
 	tests := []struct {
 		name      string
@@ -105,14 +109,17 @@ func TestHandle(t *testing.T) {
 		opts      []signout.Option
 		wantCalls []string
 	}{
-		{name: "empty body: this session", req: newRequest(""), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, defaultExpiresAt)}},
-		{name: "blank body", req: newRequest(" \n"), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, defaultExpiresAt)}},
-		{name: "empty object", req: newRequest("{}"), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, defaultExpiresAt)}},
-		{name: "everywhere false", req: newRequest(`{"everywhere": false}`), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, defaultExpiresAt)}},
+		{name: "empty body: this session", req: newRequest(""), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, sessionExpiresAt)}},
+		{name: "blank body", req: newRequest(" \n"), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, sessionExpiresAt)}},
+		{name: "empty object", req: newRequest("{}"), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, sessionExpiresAt)}},
+		{name: "everywhere false", req: newRequest(`{"everywhere": false}`), wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, sessionExpiresAt)}},
 		{
-			name:      "no origin_jti: the sub# item",
-			req:       noJTI,
-			wantCalls: []string{fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt)},
+			name: "no origin_jti: Cognito, then the sub# item",
+			req:  noJTI,
+			wantCalls: []string{
+				"SignOutEverywhere(alice)",
+				fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt),
+			},
 		},
 		{
 			name: "everywhere: Cognito first, then the sub# item",
@@ -134,15 +141,21 @@ func TestHandle(t *testing.T) {
 		},
 		{
 			name:      "shorter validity",
-			req:       newRequest(""),
+			req:       newRequest(`{"everywhere": true}`),
 			opts:      []signout.Option{signout.WithTokenMaxValidity(time.Hour)},
-			wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, 1795321089+3600+300)},
+			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, 1795321089+3600+300)},
 		},
 		{
 			name:      "the token's exp beyond the validity",
-			req:       longExp,
+			req:       longExpEverywhere,
 			opts:      []signout.Option{signout.WithTokenMaxValidity(time.Hour)},
-			wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, 1795328289+300)},
+			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, 1795328289+300)},
+		},
+		{
+			name:      "a session's item outlives its refresh token",
+			req:       newRequest(""),
+			opts:      []signout.Option{signout.WithRefreshMaxValidity(2 * time.Hour)},
+			wantCalls: []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, 1795321089+7200+300)},
 		},
 	}
 	for _, tt := range tests {
@@ -261,7 +274,7 @@ func TestHandleFlush(t *testing.T) {
 	r := &recorder{}
 	h, logs := newTestHandler(t, r, signout.WithFlusher(r))
 	resp, _ := h.Handle(t.Context(), newRequest(""))
-	want := []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, defaultExpiresAt), "Flush(a1b2c3d4e5, prod)"}
+	want := []string{fmt.Sprintf("RevokeSession(%s, %d)", testJTI, sessionExpiresAt), "Flush(a1b2c3d4e5, prod)"}
 	if resp.StatusCode != http.StatusNoContent || !cmp.Equal(want, r.calls) {
 		t.Errorf("Handle() = %d, calls %v, want 204 and %v", resp.StatusCode, r.calls, want)
 	}

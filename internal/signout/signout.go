@@ -61,6 +61,9 @@ const (
 	// DefaultTokenMaxValidity is Cognito's longest ID and access token
 	// validity.
 	DefaultTokenMaxValidity = 24 * time.Hour
+	// DefaultRefreshMaxValidity is Cognito's default refresh token
+	// validity of an app client.
+	DefaultRefreshMaxValidity = 30 * 24 * time.Hour
 	// Leeway is added to expiresAt: the authorizer accepts a token up to
 	// JWT_LEEWAY (at most 5 minutes) after its exp.
 	Leeway = 5 * time.Minute
