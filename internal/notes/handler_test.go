@@ -279,6 +279,8 @@ func TestHandleRejectsBadBody(t *testing.T) {
 		{name: "NUL", body: `{"note":"milk\u0000"}`, wantReason: "note_control_char", wantMessage: "control character"},
 		{name: "escape", body: `{"note":"\u001b[31mmilk"}`, wantReason: "note_control_char", wantMessage: "control character"},
 		{name: "lone CR", body: `{"note":"milk\reggs"}`, wantReason: "note_control_char", wantMessage: "control character"},
+		{name: "bidi override", body: `{"note":"pay \u202eeulav"}`, wantReason: "note_format_char", wantMessage: "formatting character"},
+		{name: "zero-width space", body: `{"note":"mi\u200blk"}`, wantReason: "note_format_char", wantMessage: "formatting character"},
 		{name: "DEL", body: `{"note":"milk\u007f"}`, wantReason: "note_control_char", wantMessage: "control character"},
 		{name: "C1 control", body: `{"note":"milk\u0085eggs"}`, wantReason: "note_control_char", wantMessage: "control character"},
 		{name: "invalid UTF-8 in the note", body: "{\"note\":\"milk\xff\"}", wantReason: "body_not_utf8", wantMessage: "not valid UTF-8"},

@@ -137,7 +137,8 @@ func jsonKind(raw json.RawMessage) string {
 // written as CRLF become LF, so that a note typed on Windows is accepted;
 // every other control character (C0, DEL, C1), a lone CR included, is
 // refused, since a note is text for people and a control character in it is
-// a mistake or an attack on whatever displays it.
+// a mistake or an attack on whatever displays it; so is a format character
+// other than the zero-width joiner.
 func checkNote(text string) (string, *rejection) {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	if text == "" {
@@ -149,6 +150,12 @@ func checkNote(text string) (string, *rejection) {
 	for _, r := range text {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return "", reject("note_control_char", "note contains a control character: only newline and tab are allowed")
+		}
+		// Format characters (bidi overrides, zero-width spaces, BOM) make
+		// text display other than it reads; the zero-width joiner builds
+		// emoji and stays.
+		if unicode.Is(unicode.Cf, r) && r != '\u200d' {
+			return "", reject("note_format_char", "note contains an invisible formatting character (such as a bidi override)")
 		}
 	}
 	return text, nil
