@@ -76,7 +76,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		slog.String("jwks_url", cfg.JWKSURL),
 		slog.Any("required_scopes", cfg.RequiredScopes),
 		slog.Any("required_groups", cfg.RequiredGroups),
-		slog.String("policy_resource", string(cfg.PolicyResource)),
+		slog.String("policy_resource", cfg.PolicyResource.String()),
 		slog.Int("route_rules", routeRules(cfg)),
 		slog.String("revocation_table", rev.Table))
 	return authorizer.New(hcfg, verifier, log), nil

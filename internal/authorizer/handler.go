@@ -229,13 +229,6 @@ func ConfigFrom(s settings.Authorizer) Config {
 		RequiredScopes: s.RequiredScopes,
 		RequiredGroups: s.RequiredGroups,
 		Rules:          s.Rules,
-		Scope:          scope(s.PolicyResource),
+		Scope:          s.PolicyResource,
 	}
-}
-
-func scope(r settings.PolicyResource) policy.Scope {
-	if r == settings.PolicyMethod {
-		return policy.ScopeMethod
-	}
-	return policy.ScopeStage
 }

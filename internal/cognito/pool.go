@@ -1,7 +1,8 @@
 // Package cognito is the Amazon Cognito user pool profile of package verify:
-// a pool's two issuer URLs, its JWKS URL, and the rules Cognito's ID and
-// access tokens follow (token_use, the app client in aud or client_id, sub,
-// groups and scopes), which make a verify.Issuer.
+// a pool's two issuer URLs and the rules Cognito's ID and access tokens
+// follow (token_use, the app client in aud or client_id, sub, groups and
+// scopes), which make a verify.Issuer. The pool's JWKS URL is a setting
+// (settings.LoadAuthorizer derives it from the pool id).
 package cognito
 
 import (
@@ -20,13 +21,4 @@ func Issuers(userPoolID string) ([]string, error) {
 		"https://cognito-idp." + region + ".amazonaws.com/" + userPoolID,
 		"https://issuer-cognito-idp." + region + ".amazonaws.com/" + userPoolID,
 	}, nil
-}
-
-// JWKSURL returns where Cognito publishes the pool's signing keys.
-func JWKSURL(userPoolID string) (string, error) {
-	region, err := settings.UserPoolRegion(userPoolID)
-	if err != nil {
-		return "", err
-	}
-	return "https://cognito-idp." + region + ".amazonaws.com/" + userPoolID + "/.well-known/jwks.json", nil
 }

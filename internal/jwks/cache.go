@@ -108,7 +108,7 @@ type Cache struct {
 
 	mu        sync.Mutex
 	fetchedAt time.Time // last successful fetch
-	triedAt   time.Time // last fetch started
+	triedAt   time.Time // last fetch started, or the end of the last failed one
 	lastErr   error     // outcome of the last fetch
 	inflight  *flight   // the running fetch, if any
 }

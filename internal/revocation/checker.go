@@ -93,6 +93,9 @@ func NewChecker(store *Store, log *slog.Logger, opts ...Option) *Checker {
 	for _, opt := range opts {
 		opt(c)
 	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
 	if c.maxEntries < 2 {
 		c.maxEntries = 2
 	}

@@ -39,7 +39,7 @@ const (
 	DefaultLeeway              = 5 * time.Second
 	DefaultJWKSTimeout         = 3 * time.Second
 	DefaultJWKSRefreshInterval = time.Hour
-	DefaultPolicyResource      = PolicyStage
+	DefaultPolicyResource      = policy.ScopeStage
 )
 
 // AnswerMargin is how long before Lambda's deadline the authorizer stops
@@ -52,15 +52,6 @@ const AnswerMargin = 150 * time.Millisecond
 const (
 	TokenUseID     = "id"
 	TokenUseAccess = "access"
-)
-
-// PolicyResource says what an Allow policy covers.
-type PolicyResource string
-
-// The resources an Allow policy can cover.
-const (
-	PolicyStage  PolicyResource = "stage"
-	PolicyMethod PolicyResource = "method"
 )
 
 // AuthorizerSettings lists every variable the authorizer reads, in the order
@@ -77,7 +68,7 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
 	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
 	{Name: EnvFunctionTimeout, Doc: "The function's timeout as deployed (a Go duration; the CDK stack and the SAM template set it). When set, `JWKS_TIMEOUT` plus the 150 ms answer margin must fit in it."},
-	{Name: EnvPolicyResource, Default: string(DefaultPolicyResource), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0). Without route rules only."},
+	{Name: EnvPolicyResource, Default: DefaultPolicyResource.String(), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0). Without route rules only."},
 	{Name: EnvRouteRules, Doc: "Route rules: a JSON array of `{\"route\": \"METHOD /path\", ...conditions}` (see Route rules). Unset: every verified caller who passes `REQUIRED_GROUPS`/`REQUIRED_SCOPES` is allowed on the whole stage."},
 	{Name: EnvRouteRulesFile, Doc: "The path of a file holding the route rules' JSON (Lambda's environment holds 4 KB in all), e.g. `rules.json` shipped beside `bootstrap`. Not with `ROUTE_RULES`."},
 	logLevelSetting,
@@ -95,7 +86,8 @@ type Authorizer struct {
 	Leeway              time.Duration
 	JWKSTimeout         time.Duration
 	JWKSRefreshInterval time.Duration
-	PolicyResource      PolicyResource
+	// PolicyResource is what a policy covers without Rules.
+	PolicyResource policy.Scope
 	// Rules are the route rules, nil when none are configured.
 	Rules    *policy.Rules
 	LogLevel slog.Level
@@ -105,6 +97,8 @@ var (
 	leewaySetting              = duration{EnvLeeway, DefaultLeeway, 0, 5 * time.Minute}
 	jwksTimeoutSetting         = duration{EnvJWKSTimeout, DefaultJWKSTimeout, 100 * time.Millisecond, 9 * time.Second}
 	jwksRefreshIntervalSetting = duration{EnvJWKSRefreshInterval, DefaultJWKSRefreshInterval, time.Minute, 24 * time.Hour}
+	// functionTimeoutSetting is Lambda's range; unset (0) skips the check.
+	functionTimeoutSetting = duration{EnvFunctionTimeout, 0, time.Second, 15 * time.Minute}
 )
 
 var (
@@ -206,24 +200,18 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	cfg.Leeway = leewaySetting.load(&p, get(EnvLeeway))
 	cfg.JWKSTimeout = jwksTimeoutSetting.load(&p, get(EnvJWKSTimeout))
 	cfg.JWKSRefreshInterval = jwksRefreshIntervalSetting.load(&p, get(EnvJWKSRefreshInterval))
-	if v := get(EnvFunctionTimeout); v != "" {
-		timeout, err := time.ParseDuration(v)
-		switch {
-		case err != nil || timeout < time.Second || timeout > 15*time.Minute:
-			p.add(EnvFunctionTimeout, "%q is not a Lambda timeout from 1s to 15m", v)
-		case cfg.JWKSTimeout+AnswerMargin > timeout:
-			p.add(EnvJWKSTimeout, "%v and the %v answer margin do not fit in %s=%v: lower %s or raise the function's timeout",
-				cfg.JWKSTimeout, AnswerMargin, EnvFunctionTimeout, timeout, EnvJWKSTimeout)
-		}
+	if timeout := functionTimeoutSetting.load(&p, get(EnvFunctionTimeout)); timeout > 0 && cfg.JWKSTimeout+AnswerMargin > timeout {
+		p.add(EnvJWKSTimeout, "%v and the %v answer margin do not fit in %s=%v: lower %s or raise the function's timeout",
+			cfg.JWKSTimeout, AnswerMargin, EnvFunctionTimeout, timeout, EnvJWKSTimeout)
 	}
 
-	switch v := PolicyResource(strings.ToLower(get(EnvPolicyResource))); v {
-	case "":
-		cfg.PolicyResource = DefaultPolicyResource
-	case PolicyStage, PolicyMethod:
-		cfg.PolicyResource = v
-	default:
-		p.add(EnvPolicyResource, "%q is not a policy resource: want stage or method", v)
+	cfg.PolicyResource = DefaultPolicyResource
+	if v := get(EnvPolicyResource); v != "" {
+		s, err := policy.ParseScope(strings.ToLower(v))
+		if err != nil {
+			p.add(EnvPolicyResource, "%v", err)
+		}
+		cfg.PolicyResource = s
 	}
 
 	cfg.Rules = loadRules(&p, get(EnvRouteRules), get(EnvRouteRulesFile))

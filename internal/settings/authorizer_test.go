@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -42,7 +43,7 @@ func TestLoadAuthorizerDefaults(t *testing.T) {
 		{"Leeway", cfg.Leeway, 5 * time.Second},
 		{"JWKSTimeout", cfg.JWKSTimeout, 3 * time.Second},
 		{"JWKSRefreshInterval", cfg.JWKSRefreshInterval, time.Hour},
-		{"PolicyResource", cfg.PolicyResource, settings.PolicyStage},
+		{"PolicyResource", cfg.PolicyResource, policy.ScopeStage},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -71,7 +72,7 @@ func TestLoadAuthorizerValues(t *testing.T) {
 	if len(cfg.TokenUses) != 1 || cfg.TokenUses[0] != settings.TokenUseAccess || cfg.TokenHeader != "token" ||
 		strings.Join(cfg.RequiredScopes, " ") != "notes/write openid" || cfg.RequiredGroups[0] != "admins" ||
 		cfg.Leeway != 0 || cfg.JWKSTimeout != 500*time.Millisecond || cfg.JWKSRefreshInterval != 10*time.Minute ||
-		cfg.PolicyResource != settings.PolicyMethod {
+		cfg.PolicyResource != policy.ScopeMethod {
 		t.Errorf("LoadConfig() = %+v", cfg)
 	}
 }
@@ -210,7 +211,7 @@ func TestDocumentedDefaults(t *testing.T) {
 	if documented[settings.EnvTokenHeader] != cfg.TokenHeader {
 		t.Errorf("%s: documented default %q, loaded %q", settings.EnvTokenHeader, documented[settings.EnvTokenHeader], cfg.TokenHeader)
 	}
-	if documented[settings.EnvPolicyResource] != string(cfg.PolicyResource) {
+	if documented[settings.EnvPolicyResource] != cfg.PolicyResource.String() {
 		t.Errorf("%s: documented default %q, loaded %q", settings.EnvPolicyResource, documented[settings.EnvPolicyResource], cfg.PolicyResource)
 	}
 	if got := strings.Join(cfg.TokenUses, ","); documented[settings.EnvTokenUse] != got {

@@ -81,7 +81,11 @@ func (d duration) load(p *problems, v string) time.Duration {
 	}
 	parsed, err := time.ParseDuration(v)
 	if err != nil || parsed < d.min || parsed > d.max {
-		p.add(d.name, "%q is not a duration from %v to %v (e.g. %v)", v, d.min, d.max, d.def)
+		if d.def > 0 {
+			p.add(d.name, "%q is not a duration from %v to %v (e.g. %v)", v, d.min, d.max, d.def)
+		} else {
+			p.add(d.name, "%q is not a duration from %v to %v", v, d.min, d.max)
+		}
 		return d.def
 	}
 	return parsed
