@@ -89,14 +89,3 @@ func RuleGroups(routes []Route) []string {
 	}
 	return groups
 }
-
-// routeFunctions returns the functions routes name, each once, in order.
-func routeFunctions(routes []Route) []string {
-	var fns []string
-	for _, r := range routes {
-		if !slices.Contains(fns, r.Function) {
-			fns = append(fns, r.Function)
-		}
-	}
-	return fns
-}

@@ -479,19 +479,6 @@ func noteSteps(ctx context.Context, w io.Writer, eventsDir string, allowed map[s
 	return len(steps), allOK, nil
 }
 
-func summary(ctx map[string]any) string {
-	if ctx == nil {
-		return ""
-	}
-	var parts []string
-	for _, k := range []string{identity.KeyUsername, identity.KeyTokenUse, identity.KeyGroups} {
-		if v, ok := ctx[k]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
 func plural(n int, word string) string {
 	if n == 1 {
 		return word

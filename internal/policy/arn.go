@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 )
 
@@ -159,19 +158,6 @@ func (a MethodARN) Resource(method, path string) string {
 // arn:...:<api>/<stage>/*/*.
 func (a MethodARN) StageResource() string {
 	return a.Resource("*", "*")
-}
-
-// LogValue implements slog.LogValuer: the API, stage and method, and of the
-// path only its length and a short hash, since a path can hold a token or
-// personal data.
-func (a MethodARN) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("api", a.APIID),
-		slog.String("stage", a.Stage),
-		slog.String("method", a.Method),
-		slog.Int("path_len", len(a.Path)),
-		slog.String("path_sha256", shortHash(a.Path)),
-	)
 }
 
 // isPartition accepts aws and its dash-separated variants (aws-cn,
