@@ -23,24 +23,7 @@ const motoAccount = "123456789012"
 // <!-- /name --> in README.md.
 func readmeMarked(tb testing.TB, name string) string {
 	tb.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(b), "<!-- "+name+" -->")
-	if !ok {
-		tb.Fatalf("README.md has no <!-- %s --> marker", name)
-	}
-	inside, _, ok := strings.Cut(after, "<!-- /"+name+" -->")
-	if !ok {
-		tb.Fatalf("README.md has no <!-- /%s --> marker", name)
-	}
-	_, block, ok := strings.Cut(inside, "```sh\n")
-	if !ok {
-		tb.Fatalf("README.md has no sh block between the %s markers", name)
-	}
-	block, _, _ = strings.Cut(block, "```")
-	return block
+	return readmeSh(tb, "<!-- "+name+" -->", "<!-- /"+name+" -->")
 }
 
 // awsRunner runs the aws CLI against one moto_server, with nothing of the

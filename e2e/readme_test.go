@@ -20,17 +20,29 @@ import (
 // readmeBlock returns the first ```sh block after the heading in README.md.
 func readmeBlock(tb testing.TB, heading string) string {
 	tb.Helper()
+	return readmeSh(tb, "\n"+heading+"\n", "")
+}
+
+// readmeSh returns the first ```sh block after start in README.md, which
+// must end before end when end is not empty.
+func readmeSh(tb testing.TB, start, end string) string {
+	tb.Helper()
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	_, after, ok := strings.Cut(string(b), start)
 	if !ok {
-		tb.Fatalf("README.md has no heading %q", heading)
+		tb.Fatalf("README.md has no %q", strings.TrimSpace(start))
+	}
+	if end != "" {
+		if after, _, ok = strings.Cut(after, end); !ok {
+			tb.Fatalf("README.md has no %q after %q", end, start)
+		}
 	}
 	_, block, ok := strings.Cut(after, "```sh\n")
 	if !ok {
-		tb.Fatalf("README.md has no sh block after %q", heading)
+		tb.Fatalf("README.md has no sh block after %q", strings.TrimSpace(start))
 	}
 	block, _, _ = strings.Cut(block, "```")
 	return block

@@ -15,14 +15,10 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 )
-
-// env returns a getenv that reads m.
-func env(m map[string]string) func(string) string {
-	return func(name string) string { return m[name] }
-}
 
 func TestRunConfigErrors(t *testing.T) {
 	mototest.IsolateAWS(t)
@@ -37,17 +33,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{name: "everything wrong at once", env: map[string]string{"LOG_LEVEL": "loud"}, wantNames: []string{"NOTES_TABLE", "LOG_LEVEL", "AWS_REGION"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, err := run(t.Context(), env(tt.env), &bytes.Buffer{})
-			if err == nil {
-				t.Fatalf("run(%v) = %v, nil, want an error", tt.env, h)
-			}
-			for _, name := range tt.wantNames {
-				if !strings.Contains(err.Error(), name+":") {
-					t.Errorf("run(%v) error = %q, want it to name %s", tt.env, err, name)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { lambdatest.RunFails(t, run, tt.env, tt.wantNames...) })
 	}
 }
 

@@ -17,17 +17,14 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
-
-func env(m map[string]string) func(string) string {
-	return func(name string) string { return m[name] }
-}
 
 func TestRunConfigErrors(t *testing.T) {
 	mototest.IsolateAWS(t)
 	ok := map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1"}
-	if h, err := run(t.Context(), env(ok), &bytes.Buffer{}); err != nil || h == nil {
+	if h, err := run(t.Context(), lambdatest.Getenv(ok), &bytes.Buffer{}); err != nil || h == nil {
 		t.Fatalf("run(%v) = %v, %v, want a handler", ok, h, err)
 	}
 	tests := []struct {
@@ -39,17 +36,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{name: "flush not a boolean", env: map[string]string{"REVOCATION_TABLE": "revocations", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyz", "AWS_REGION": "eu-west-1", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "sometimes"}, wantNames: []string{"FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, err := run(t.Context(), env(tt.env), &bytes.Buffer{})
-			if err == nil {
-				t.Fatalf("run(%v) = %v, nil, want an error", tt.env, h)
-			}
-			for _, name := range tt.wantNames {
-				if !strings.Contains(err.Error(), name+":") {
-					t.Errorf("run(%v) error = %q, want it to name %s", tt.env, err, name)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { lambdatest.RunFails(t, run, tt.env, tt.wantNames...) })
 	}
 }
 
@@ -62,15 +49,7 @@ func TestRunWithMoto(t *testing.T) {
 	db := dynamodb.NewFromConfig(awsCfg)
 	idp := cip.NewFromConfig(awsCfg)
 	const table = "revocations"
-	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatalf("CreateTable() = %v", err)
-	}
+	mototest.CreateRevocationTable(t, db, table)
 	poolID, clientID, sub, refresh := signedInUser(t, idp, "alice", "Correct-horse-9")
 
 	mototest.IsolateAWS(t)

@@ -21,26 +21,9 @@ import (
 	"github.com/MicahParks/jwkset"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/clocktest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
-
-// clock is a fake clock the tests move by hand; nothing sleeps.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // server serves a pool's JWKS on 127.0.0.1 and counts the requests; down
 // makes it answer 503, delay makes it slow.
@@ -87,7 +70,7 @@ func newServer(t testing.TB) *server {
 	return s
 }
 
-func newCache(t testing.TB, s *server, c *clock, change func(*jwks.Options)) *jwks.Cache {
+func newCache(t testing.TB, s *server, c *clocktest.Clock, change func(*jwks.Options)) *jwks.Cache {
 	t.Helper()
 	opts := jwks.Options{URL: s.url, Keys: rs256, Now: c.Now}
 	if change != nil {
@@ -107,7 +90,7 @@ func kid(p *cognitotest.Pool) string {
 
 func TestFetchedOnceAndReused(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	for i := 0; i < 100; i++ {
 		if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
@@ -123,7 +106,7 @@ func TestFetchedOnceAndReused(t *testing.T) {
 func TestOutageAtColdStartRecovers(t *testing.T) {
 	s := newServer(t)
 	s.down.Store(true)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 
 	if err := cache.Refresh(context.Background()); err == nil {
@@ -150,7 +133,7 @@ func TestOutageAtColdStartRecovers(t *testing.T) {
 
 func TestUnknownKidFloodIsBoundedAndRotationIsSeen(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -194,7 +177,7 @@ func TestUnknownKidFloodIsBoundedAndRotationIsSeen(t *testing.T) {
 func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(200 * time.Millisecond))
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -218,9 +201,12 @@ func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	}
 }
 
-func TestRemovedKeysStopBeingTrusted(t *testing.T) {
+// keyRemoved returns a cache that holds a key its JWKS has since rotated
+// away and removed, and that key's kid.
+func keyRemoved(t *testing.T) (*server, *clocktest.Clock, *jwks.Cache, string) {
+	t.Helper()
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	old := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), old); err != nil {
@@ -230,6 +216,11 @@ func TestRemovedKeysStopBeingTrusted(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.pool.RemoveKey(old)
+	return s, c, cache, old
+}
+
+func TestRemovedKeysStopBeingTrusted(t *testing.T) {
+	_, c, cache, old := keyRemoved(t)
 
 	c.Add(jwks.DefaultRefreshInterval - time.Second)
 	if _, err := cache.KeyRead(context.Background(), old); err != nil {
@@ -244,7 +235,7 @@ func TestRemovedKeysStopBeingTrusted(t *testing.T) {
 
 func TestStaleSetSurvivesFailedRefresh(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	k := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), k); err != nil {
@@ -265,7 +256,7 @@ func TestStaleSetSurvivesFailedRefresh(t *testing.T) {
 func TestSlowJWKSIsBounded(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(time.Minute))
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 
 	t.Run("by the fetch timeout", func(t *testing.T) {
 		cache := newCache(t, s, c, func(o *jwks.Options) { o.Timeout = 200 * time.Millisecond })
@@ -344,7 +335,7 @@ func TestBadJWKSDocuments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServer(t)
 			s.body.Store(&tt.body)
-			c := &clock{now: time.Unix(1_800_000_000, 0)}
+			c := clocktest.New(time.Unix(1_800_000_000, 0))
 			cache := newCache(t, s, c, nil)
 			_, err := cache.KeyRead(context.Background(), "k")
 			if tt.usable {
@@ -362,7 +353,7 @@ func TestBadJWKSDocuments(t *testing.T) {
 
 func TestBadDocumentKeepsGoodSet(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	k := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), k); err != nil {
@@ -390,7 +381,7 @@ func (p *panicOnce) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, func(o *jwks.Options) {
 		o.Client = &http.Client{Transport: &panicOnce{next: http.DefaultTransport}}
 	})
@@ -419,7 +410,7 @@ func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
 func TestFetchCutByCallersDeadlineCountsAsFailedTry(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(time.Second))
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 
 	for i := range 3 {
@@ -452,7 +443,7 @@ func TestFetchCutByCallersDeadlineCountsAsFailedTry(t *testing.T) {
 // waits past the end of that fetch.
 func TestWaitersOfACutFetch(t *testing.T) {
 	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -498,7 +489,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	s := newServer(t)
 	redirect := httptest.NewServer(http.RedirectHandler(s.url, http.StatusFound))
 	t.Cleanup(redirect.Close)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	cache, err := jwks.New(jwks.Options{URL: redirect.URL, Keys: rs256, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -513,7 +504,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 
 func TestKeyReadAllRefuses(t *testing.T) {
 	s := newServer(t)
-	cache := newCache(t, s, &clock{now: time.Unix(1_800_000_000, 0)}, nil)
+	cache := newCache(t, s, clocktest.New(time.Unix(1_800_000_000, 0)), nil)
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +519,7 @@ var rs256 = jwks.KeyPolicy{Algorithm: "RS256"}
 // TestWritesRefused: keys enter the cache only through a fetch, which
 // applies the key policy.
 func TestWritesRefused(t *testing.T) {
-	s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+	s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
 	cache := newCache(t, s, c, nil)
 	ctx := context.Background()
 	if err := cache.KeyWrite(ctx, jwkset.JWK{}); err == nil {
@@ -552,17 +543,7 @@ func TestWritesRefused(t *testing.T) {
 // removed key trusted for ever (a review found the old set kept for good):
 // past twice the refresh interval the refresh gets the caller's time.
 func TestSlowJWKSStillRemovesKeys(t *testing.T) {
-	s := newServer(t)
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
-	cache := newCache(t, s, c, nil)
-	old := kid(s.pool)
-	if _, err := cache.KeyRead(context.Background(), old); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Rotate(); err != nil {
-		t.Fatal(err)
-	}
-	s.pool.RemoveKey(old)
+	s, c, cache, old := keyRemoved(t)
 	s.delay.Store(int64(400 * time.Millisecond))
 
 	c.Add(jwks.DefaultRefreshInterval)
@@ -589,7 +570,7 @@ func TestUnusableSetKeepsTheLastGoodOne(t *testing.T) {
 		"only HS256 keys": func(t *testing.T) string { return jwksDoc(t, jwk(t, 2048, map[string]any{"alg": "HS256"})) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+			s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
 			cache := newCache(t, s, c, nil)
 			k := kid(s.pool)
 			if _, err := cache.KeyRead(context.Background(), k); err != nil {
@@ -611,7 +592,7 @@ func TestUnusableSetKeepsTheLastGoodOne(t *testing.T) {
 // TestDuplicateKidRefused: a set listing one kid twice trusts neither key
 // (the first used to win silently); the other keys stay usable.
 func TestDuplicateKidRefused(t *testing.T) {
-	s, c := newServer(t), &clock{now: time.Unix(1_800_000_000, 0)}
+	s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
 	var logs strings.Builder
 	cache := newCache(t, s, c, func(o *jwks.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	b := jwksDoc(t, jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "once"}))

@@ -277,7 +277,7 @@ func TestCacheTTL(t *testing.T) {
 	check("revoked-user", ErrRevoked)
 	wantCalls(2)
 
-	clk.Advance(9 * time.Second)
+	clk.Add(9 * time.Second)
 	check(testSub, nil)               // negative entries
 	check("revoked-user", ErrRevoked) // positive entry
 	wantCalls(2)
@@ -287,7 +287,7 @@ func TestCacheTTL(t *testing.T) {
 	f.items["jti#"+testJTI] = jtiItem(testJTI, unix(testNow.Add(time.Hour)))
 	f.mu.Unlock()
 	check(testSub, nil)
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	check(testSub, ErrRevoked)
 	// The jti# entry is shared by both users' tokens of this session.
 	check("revoked-user", ErrRevoked)
@@ -314,7 +314,7 @@ func TestCacheBound(t *testing.T) {
 	f := newFakeDynamo()
 	c, clk, _ := newTestChecker(t, f, WithMaxEntries(3))
 	for i := range 5 {
-		clk.Advance(time.Millisecond)
+		clk.Add(time.Millisecond)
 		if err := c.Check(t.Context(), fmt.Sprint("user-", i), "", testNow); err != nil {
 			t.Fatalf("Check() = %v", err)
 		}
@@ -329,7 +329,7 @@ func TestCacheBound(t *testing.T) {
 	}
 
 	// Expired entries go first, whatever the bound.
-	clk.Advance(DefaultCacheTTL)
+	clk.Add(DefaultCacheTTL)
 	c.Check(t.Context(), "user-9", "", testNow)
 	if n := len(c.entries); n != 1 {
 		t.Errorf("cache holds %d entries after the TTL, want 1", n)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/clocktest"
 )
 
 // fakeDynamo is an in-memory table behind the API interface, with knobs for
@@ -138,29 +140,11 @@ func jtiItem(jti, expiresAt string) map[string]types.AttributeValue {
 // testNow is the tests' clock: 2026-11-22T04:18:09Z, epoch 1795321089.
 var testNow = time.Unix(1795321089, 0)
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newTestChecker returns a Checker over f on a clock at testNow, and its
 // log.
-func newTestChecker(tb testing.TB, f *fakeDynamo, opts ...Option) (*Checker, *clock, *bytes.Buffer) {
+func newTestChecker(tb testing.TB, f *fakeDynamo, opts ...Option) (*Checker, *clocktest.Clock, *bytes.Buffer) {
 	tb.Helper()
-	clk := &clock{now: testNow}
+	clk := clocktest.New(testNow)
 	var logs bytes.Buffer
 	opts = append([]Option{WithClock(clk.Now)}, opts...)
 	return NewChecker(NewStore(f, "revocations"), slog.New(slog.NewJSONHandler(&logs, nil)), opts...), clk, &logs
