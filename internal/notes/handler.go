@@ -129,9 +129,9 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	if rej != nil {
 		return outcome{
 			status: http.StatusBadRequest,
-			body:   message{rej.message},
+			body:   message{rej.Message},
 			sub:    principal.Sub,
-			reason: rej.reason,
+			reason: rej.Reason,
 		}
 	}
 

@@ -116,7 +116,7 @@ func (h *ListHandler) serve(ctx context.Context, req events.APIGatewayProxyReque
 		}
 	}
 	refuse := func(status int, rej *rejection) listOutcome {
-		return listOutcome{status: status, body: message{rej.message}, sub: principal.Sub, reason: rej.reason}
+		return listOutcome{status: status, body: message{rej.Message}, sub: principal.Sub, reason: rej.Reason}
 	}
 
 	var userID string

@@ -1,37 +1,27 @@
 package notes
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apibody"
 )
 
-// rejection is why a request is refused with 400. Its message goes to the
-// caller and its reason to the logs; neither holds anything the caller sent,
-// so that no note text and no token can reach the logs through them.
-type rejection struct {
-	reason  string
-	message string
-}
+// rejection is why a request is refused with 400.
+type rejection = apibody.Rejection
 
-func reject(reason, format string, args ...any) *rejection {
-	return &rejection{reason: reason, message: fmt.Sprintf(format, args...)}
-}
+var reject = apibody.Reject
 
 const wantBody = `want {"note": "..."}`
 
 // readNote returns the note text of an add-note request, trimmed and
 // checked, or the rejection that says what is wrong with it.
 func readNote(req events.APIGatewayProxyRequest) (string, *rejection) {
-	body, rej := readBody(req)
+	body, rej := apibody.Read(req, MaxBodyBytes)
 	if rej != nil {
 		return "", rej
 	}
@@ -42,64 +32,13 @@ func readNote(req events.APIGatewayProxyRequest) (string, *rejection) {
 	return checkNote(text)
 }
 
-// readBody returns the body's bytes, decoding base64 where API Gateway
-// encoded it. The decoder is bounded, so an oversized body costs no more
-// than MaxBodyBytes of memory.
-func readBody(req events.APIGatewayProxyRequest) ([]byte, *rejection) {
-	tooLarge := reject("body_too_large", "body is larger than %d bytes", MaxBodyBytes)
-	if !req.IsBase64Encoded {
-		if len(req.Body) > MaxBodyBytes {
-			return nil, tooLarge
-		}
-		return []byte(req.Body), nil
-	}
-	dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(req.Body))
-	body, err := io.ReadAll(io.LimitReader(dec, MaxBodyBytes+1))
-	switch {
-	case err != nil:
-		return nil, reject("bad_base64", "body is marked isBase64Encoded but is not valid base64")
-	case len(body) > MaxBodyBytes:
-		return nil, tooLarge
-	}
-	return body, nil
-}
-
 // decodeNote returns the string under "note" of a JSON object that has no
 // other member and nothing after it.
-//
-// It decodes into a map rather than a struct with DisallowUnknownFields
-// because encoding/json matches struct fields case-insensitively and would
-// take {"NOTE": ...} for a note; here the one name accepted is "note",
-// exactly. As in encoding/json, the last of duplicate names wins.
 func decodeNote(body []byte) (string, *rejection) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	switch {
-	case len(trimmed) == 0:
-		return "", reject("body_empty", "body is empty: %s", wantBody)
-	case !utf8.Valid(body):
-		return "", reject("body_not_utf8", "body is not valid UTF-8")
-	case trimmed[0] != '{':
-		return "", reject("body_not_object", "body must be a JSON object: %s", wantBody)
+	members, rej := apibody.Object(body, wantBody, "note")
+	if rej != nil {
+		return "", rej
 	}
-
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var members map[string]json.RawMessage
-	if err := dec.Decode(&members); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
-			return "", reject("body_bad_json", "body is not valid JSON: syntax error at byte %d", syntax.Offset)
-		}
-		return "", reject("body_bad_json", "body is not valid JSON: it ends before the object does")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "", reject("body_trailing_data", "body has data after the JSON object: %s", wantBody)
-	}
-	for name := range members {
-		if name != "note" {
-			return "", reject("body_unknown_field", `body has an unknown field: the only field is "note"`)
-		}
-	}
-
 	raw, ok := members["note"]
 	if !ok {
 		return "", reject("note_missing", "note is required: %s", wantBody)
@@ -109,7 +48,7 @@ func decodeNote(body []byte) (string, *rejection) {
 	}
 	var text string
 	if err := json.Unmarshal(raw, &text); err != nil {
-		// Unreachable: the decoder above already checked raw.
+		// Unreachable: Object's decoder already checked raw.
 		return "", reject("note_not_string", "note must be a JSON string")
 	}
 	return text, nil

@@ -115,7 +115,7 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	}
 	everywhere, rej := readBody(req)
 	if rej != nil {
-		return outcome{status: http.StatusBadRequest, message: rej.message, caller: c, reason: rej.reason}
+		return outcome{status: http.StatusBadRequest, message: rej.Message, caller: c, reason: rej.Reason}
 	}
 
 	if deadline, ok := ctx.Deadline(); ok {

@@ -2,18 +2,13 @@ package signout
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apibody"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 )
 
@@ -66,46 +61,20 @@ func epochSeconds(v any) (time.Time, bool) {
 	return time.Unix(int64(math.Ceil(f)), 0), true
 }
 
-// rejection is why a request is refused with 400: a message for the caller
-// and a reason for the logs, neither holding what the caller sent.
-type rejection struct{ reason, message string }
-
 const wantBody = `want {"everywhere": true} or {"everywhere": false}`
 
 // readBody returns the body's "everywhere", false for an empty body.
-func readBody(req events.APIGatewayProxyRequest) (bool, *rejection) {
-	body := []byte(req.Body)
-	if req.IsBase64Encoded {
-		dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(req.Body))
-		var err error
-		if body, err = io.ReadAll(io.LimitReader(dec, MaxBodyBytes+1)); err != nil {
-			return false, &rejection{"bad_base64", "body is marked isBase64Encoded but is not valid base64"}
-		}
+func readBody(req events.APIGatewayProxyRequest) (bool, *apibody.Rejection) {
+	body, rej := apibody.Read(req, MaxBodyBytes)
+	if rej != nil {
+		return false, rej
 	}
-	if len(body) > MaxBodyBytes {
-		return false, &rejection{"body_too_large", fmt.Sprintf("body is larger than %d bytes", MaxBodyBytes)}
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return false, nil
 	}
-	if trimmed[0] != '{' {
-		return false, &rejection{"body_not_object", "body must be a JSON object: " + wantBody}
-	}
-	// A map rather than a struct: encoding/json would match "EVERYWHERE"
-	// to a field named Everywhere.
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	var members map[string]json.RawMessage
-	if err := dec.Decode(&members); err != nil {
-		return false, &rejection{"body_bad_json", "body is not valid JSON: " + wantBody}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return false, &rejection{"body_trailing_data", "body has data after the JSON object: " + wantBody}
-	}
-	for name := range members {
-		if name != "everywhere" {
-			return false, &rejection{"body_unknown_field", `body has an unknown field: the only field is "everywhere"`}
-		}
+	members, rej := apibody.Object(body, wantBody, "everywhere")
+	if rej != nil {
+		return false, rej
 	}
 	raw, ok := members["everywhere"]
 	if !ok {
@@ -117,5 +86,5 @@ func readBody(req events.APIGatewayProxyRequest) (bool, *rejection) {
 	case "false":
 		return false, nil
 	}
-	return false, &rejection{"everywhere_not_boolean", "everywhere must be true or false"}
+	return false, apibody.Reject("everywhere_not_boolean", "everywhere must be true or false")
 }
