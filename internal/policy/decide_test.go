@@ -2,9 +2,12 @@ package policy
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 )
 
 // caller is a Caller for tests.
@@ -22,32 +25,22 @@ func (c caller) Claim(name string) (any, bool) {
 
 const testPrefix = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/"
 
-// iamAllows evaluates d for resource as IAM does, independently of
-// evaluate: '*' and '?' as regular expressions, an explicit Deny wins,
-// nothing matching denies.
+// iamAllows evaluates d for resource as IAM does, with the test kit's
+// evaluator (regular expressions, written apart from evaluate), once every
+// statement is checked to be an execute-api:Invoke Allow or Deny.
 func iamAllows(tb testing.TB, d Document, resource string) bool {
 	tb.Helper()
-	allowed := false
+	doc := events.APIGatewayCustomAuthorizerPolicy{Version: d.Version}
 	for _, st := range d.Statement {
 		if len(st.Action) != 1 || st.Action[0] != Action {
 			tb.Fatalf("statement action %q, want [%s]", st.Action, Action)
 		}
-		for _, p := range st.Resource {
-			re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(p)) + "$"
-			if !regexp.MustCompile(re).MatchString(resource) {
-				continue
-			}
-			switch st.Effect {
-			case "Deny":
-				return false
-			case "Allow":
-				allowed = true
-			default:
-				tb.Fatalf("statement effect %q", st.Effect)
-			}
+		if st.Effect != string(Allow) && st.Effect != string(Deny) {
+			tb.Fatalf("statement effect %q", st.Effect)
 		}
+		doc.Statement = append(doc.Statement, events.IAMPolicyStatement(st))
 	}
-	return allowed
+	return apigwtest.Allows(doc, resource)
 }
 
 func mustARN(tb testing.TB, method, path string) MethodARN {
