@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // acceptedValues lists, for every context key, each value the app accepts
@@ -57,7 +59,7 @@ func TestAcceptedValuesCoverCDKJSON(t *testing.T) {
 // each (cycling through the shorter lists), which takes as many
 // syntheses as the longest list rather than one per value.
 func TestSynthEveryAcceptedValue(t *testing.T) {
-	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	n := 0
 	for _, values := range acceptedValues {
 		n = max(n, len(values))

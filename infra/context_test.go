@@ -7,12 +7,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // TestPropsFromContext checks that cdk.json and the code agree on the
 // defaults, and how context values are read.
 func TestPropsFromContext(t *testing.T) {
-	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	cdkContext := readCDKContext(t)
 
 	// summary flattens the props for comparison; jsii values are not
@@ -151,7 +153,7 @@ func TestPropsFromContext(t *testing.T) {
 // TestPropsFromContextInvalid checks that every bad value is reported,
 // naming its key.
 func TestPropsFromContextInvalid(t *testing.T) {
-	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	bad := map[string]any{
 		ctxAuthorizerType:     "COGNITO",
 		ctxTokenHeader:        "bad header",
@@ -181,7 +183,7 @@ func TestPropsFromContextInvalid(t *testing.T) {
 // TestCacheTTLWithinTokenValidity checks that the app refuses a decision
 // cache that would outlive the tokens (issue 9), naming the key.
 func TestCacheTTLWithinTokenValidity(t *testing.T) {
-	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	for _, tt := range []struct {
 		ttl, validity string
 		ok            bool

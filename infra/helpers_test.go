@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // synthesized is one NotesStack, synthesized once and shared by the
@@ -58,28 +59,6 @@ func readCDKContext(t *testing.T) map[string]any {
 		t.Fatalf("cdk.json: %v", err)
 	}
 	return cdkJSON.Context
-}
-
-// lookPath returns the path of the executable name. When it is missing
-// the test is skipped with how to install it, or failed under CI=true, so
-// that CI always runs everything.
-func lookPath(t testing.TB, name, install string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	missing(t, name+" not found: "+install)
-	return ""
-}
-
-// missing skips the test with msg, or fails it under CI=true.
-func missing(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and %s", msg)
-	}
-	t.Skip(msg)
 }
 
 var (
@@ -162,7 +141,7 @@ func synth(t *testing.T, props NotesStackProps) *synthesized {
 // synthIn is synth into the directory outdir.
 func synthIn(t *testing.T, outdir string, props NotesStackProps) *synthesized {
 	t.Helper()
-	lookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 
 	cdkContext := readCDKContext(t)
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os/exec"
 	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // cdkIgnoredChecks are the cfn-lint checks the synthesized template may
@@ -19,7 +21,7 @@ var cdkIgnoredChecks = []string{"W3005"}
 // also checks that template.yaml translates.
 func cfnLint(t *testing.T, template string, ignore ...string) {
 	t.Helper()
-	bin := lookPath(t, "cfn-lint", "pip install cfn-lint")
+	bin := testenv.LookPath(t, "cfn-lint", "pip install cfn-lint")
 	args := []string{}
 	for _, check := range ignore {
 		args = append(args, "--ignore-checks", check)

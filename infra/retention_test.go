@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // cloudWatchRetentions is the list CloudWatch Logs' PutRetentionPolicy
@@ -20,7 +22,7 @@ var cloudWatchRetentions = []float64{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 
 // TestLogRetentionDaysIsCloudWatchsList checks that logRetentionDays
 // accepts exactly the retentions CloudWatch Logs offers.
 func TestLogRetentionDaysIsCloudWatchsList(t *testing.T) {
-	lookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
+	testenv.LookPath(t, "node", "install Node.js 20+ (https://nodejs.org)")
 	var got []float64
 	for days := range retentionByDays() {
 		got = append(got, days)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 const samTemplatePath = "../template.yaml"
@@ -440,7 +441,7 @@ func TestSAMLogLevels(t *testing.T) {
 // $(ARTIFACTS_DIR)/bootstrap, and refuses an empty ARTIFACTS_DIR (which
 // would write /bootstrap).
 func TestSAMBuildTargets(t *testing.T) {
-	makeBin := lookPath(t, "make", "install make")
+	makeBin := testenv.LookPath(t, "make", "install make")
 	dirs := map[string]string{"AuthorizerFunction": "authorizer"}
 	for fn, sam := range samFunctionOf {
 		dirs[sam] = fn
@@ -465,7 +466,7 @@ func TestSAMBuildTargets(t *testing.T) {
 // parses, deploys with the capability the template's roles need, and
 // names an --env-vars file that exists.
 func TestSAMConfig(t *testing.T) {
-	python := lookPath(t, "python3", "install Python 3.11+")
+	python := testenv.LookPath(t, "python3", "install Python 3.11+")
 	out, err := exec.Command(python, "-c",
 		"import json, sys, tomllib; json.dump(tomllib.load(open('../samconfig.toml', 'rb')), sys.stdout)").Output()
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // translateSAM runs template.yaml through the SAM translator, as
@@ -16,9 +18,9 @@ import (
 // skips (fails under CI=true) when aws-sam-translator is not installed.
 func translateSAM(t *testing.T) cfnTemplate {
 	t.Helper()
-	python := lookPath(t, "python3", "install Python 3 and pip install aws-sam-translator")
+	python := testenv.LookPath(t, "python3", "install Python 3 and pip install aws-sam-translator")
 	if err := exec.Command(python, "-c", "import samtranslator").Run(); err != nil {
-		missing(t, "python3 cannot import samtranslator: pip install aws-sam-translator (cfn-lint brings it)")
+		testenv.Missing(t, "python3 cannot import samtranslator: pip install aws-sam-translator (cfn-lint brings it)")
 	}
 	out, err := exec.Command(python, "testdata/sam_translate.py", samTemplatePath).Output()
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // TestZipReproducible runs make zip twice, the binary rebuilt in between,
@@ -15,8 +17,8 @@ func TestZipReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the authorizer twice")
 	}
-	makeBin := lookPath(t, "make", "install make")
-	lookPath(t, "zip", "install zip (apt-get install zip)")
+	makeBin := testenv.LookPath(t, "make", "install make")
+	testenv.LookPath(t, "zip", "install zip (apt-get install zip)")
 	build := func() []byte {
 		t.Helper()
 		if err := os.Remove("../bin/authorizer/bootstrap"); err != nil && !os.IsNotExist(err) {

@@ -3,7 +3,6 @@ package cognitoauth_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // The existing resources the tiny stack imports: a pool, a REST API and a
@@ -30,18 +30,6 @@ const (
 	revokedTable = "revoked-sessions"
 	rules        = `[{"route":"GET /orders","groups":["buyers"]},{"route":"GET /orders/{id}","anyOf":[{"bind":{"id":"sub"}},{"groups":["admins"]}]}]`
 )
-
-// needNode skips the test without Node.js, which the CDK runs on (fails
-// under CI=true).
-func needNode(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true and node not found: install Node.js 22+")
-		}
-		t.Skip("node not found: install Node.js 22+ (https://nodejs.org)")
-	}
-}
 
 // dummyCode is a directory holding a bootstrap file, standing in for
 // make build's bin/authorizer.
@@ -64,7 +52,7 @@ type resource struct {
 // elsewhere, through the construct only (the method is the user's).
 func existingAPIStack(t *testing.T) (awscdk.Stack, *cognitoauth.Authorizer) {
 	t.Helper()
-	needNode(t)
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	stack := awscdk.NewStack(app, jsii.String("Existing"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")},
@@ -279,7 +267,7 @@ func renderJoin(v any) any {
 // TestCheck checks props with the function's own validation: each problem
 // named by its variable or field.
 func TestCheck(t *testing.T) {
-	needNode(t)
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	stack := awscdk.NewStack(nil, jsii.String("Check"), nil)
 	pool := awscognito.UserPool_FromUserPoolId(stack, jsii.String("Pool"), jsii.String(poolID))
 	newPool := awscognito.NewUserPool(stack, jsii.String("NewPool"), nil)
@@ -354,7 +342,7 @@ func TestCheck(t *testing.T) {
 // TestEnvironmentNames checks that the construct, with every option set,
 // sets only variables the authorizer reads.
 func TestEnvironmentNames(t *testing.T) {
-	needNode(t)
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
 	stack := awscdk.NewStack(nil, jsii.String("Names"), nil)
 	env := (&cognitoauth.Props{
 		UserPool:           awscognito.UserPool_FromUserPoolId(stack, jsii.String("Pool"), jsii.String(poolID)),
