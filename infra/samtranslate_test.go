@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
@@ -18,17 +21,23 @@ import (
 // skips (fails under CI=true) when aws-sam-translator is not installed.
 func translateSAM(t *testing.T) cfnTemplate {
 	t.Helper()
+	return translateSAMFile(t, samTemplatePath)
+}
+
+// translateSAMFile is translateSAM of the template at path.
+func translateSAMFile(t *testing.T, path string) cfnTemplate {
+	t.Helper()
 	python := testenv.LookPath(t, "python3", "install Python 3 and pip install aws-sam-translator")
 	if err := exec.Command(python, "-c", "import samtranslator").Run(); err != nil {
 		testenv.Missing(t, "python3 cannot import samtranslator: pip install aws-sam-translator (cfn-lint brings it)")
 	}
-	out, err := exec.Command(python, "testdata/sam_translate.py", samTemplatePath).Output()
+	out, err := exec.Command(python, "testdata/sam_translate.py", path).Output()
 	if err != nil {
 		var stderr string
 		if exit, ok := err.(*exec.ExitError); ok {
 			stderr = string(exit.Stderr)
 		}
-		t.Fatalf("sam_translate.py %s: %v\n%s", samTemplatePath, err, stderr)
+		t.Fatalf("sam_translate.py %s: %v\n%s", path, err, stderr)
 	}
 	var tmpl cfnTemplate
 	if err := json.Unmarshal(out, &tmpl); err != nil {
@@ -131,4 +140,71 @@ func renderSub(t *testing.T, v any) string {
 		return string(b)
 	}
 	return strings.Replace(s, "arn:aws:", "arn:${AWS::Partition}:", 1)
+}
+
+// TestREADMESAMSnippet runs the README's SAM snippet ("Use it with your own
+// API") through the translator, in a template with one function behind the
+// API, and checks the authorizer it makes: TOKEN on Authorization, the
+// validation expression the stack uses, and the cache TTL.
+func TestREADMESAMSnippet(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "**With SAM**")
+	if !ok {
+		t.Fatal("README.md has no **With SAM** paragraph")
+	}
+	_, snippet, ok := strings.Cut(after, "```yaml\n")
+	if !ok {
+		t.Fatal("README.md has no yaml block after **With SAM**")
+	}
+	snippet, _, _ = strings.Cut(snippet, "```")
+	template := "Transform: AWS::Serverless-2016-10-31\nResources:\n" + snippet + `  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref MyApi, Path: /hello, Method: get}
+`
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(template), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := translateSAMFile(t, path)
+	var found bool
+	for _, r := range tmpl.Resources {
+		if r.Type != "AWS::ApiGateway::RestApi" {
+			continue
+		}
+		body, _ := json.Marshal(r.Properties["Body"])
+		var api struct {
+			SecurityDefinitions map[string]struct {
+				In         string `json:"in"`
+				Name       string `json:"name"`
+				Authorizer struct {
+					Type       string `json:"type"`
+					Validation string `json:"identityValidationExpression"`
+					TTL        int    `json:"authorizerResultTtlInSeconds"`
+				} `json:"x-amazon-apigateway-authorizer"`
+			} `json:"securityDefinitions"`
+		}
+		if err := json.Unmarshal(body, &api); err != nil {
+			t.Fatal(err)
+		}
+		def := api.SecurityDefinitions["CognitoAuthorizer"]
+		a := def.Authorizer
+		if def.In != "header" || def.Name != "Authorization" || a.Type != "token" ||
+			a.Validation != cognitoauth.TokenPattern || a.TTL != DefaultCacheTTLSeconds {
+			t.Errorf("README's SAM authorizer = %+v, want token on the Authorization header, TokenPattern, TTL %d", def, DefaultCacheTTLSeconds)
+		}
+		found = true
+	}
+	if !found {
+		t.Fatal("the README's SAM snippet made no RestApi")
+	}
 }
