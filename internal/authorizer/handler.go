@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -145,7 +146,7 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 	}
 	d.Identity = claims.Identity()
 	if h.cfg.Revocations != nil {
-		if err := h.cfg.Revocations.Check(ctx, d.Identity.Subject, claimString(claims, "origin_jti"), claimTime(claims, "iat")); err != nil {
+		if err := h.cfg.Revocations.Check(ctx, d.Identity.Subject, claimString(claims, identity.KeyOriginJTI), claimTime(claims, identity.KeyIssuedAt)); err != nil {
 			d.Outcome, d.Reason, d.Err = Unauthorized, revocation.Reason(err), err
 			if errors.Is(err, revocation.ErrUnavailable) || d.Reason == "" {
 				// Not known to be revoked, and not known not to be:
