@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -28,7 +29,7 @@ const (
 	DefaultTokenValidityMinutes = 60
 	DefaultThrottleRate         = 50
 	DefaultThrottleBurst        = 100
-	DefaultStageName            = "prod"
+	DefaultStageName            = apispec.StageName
 )
 
 // AuthorizerType is the kind of Lambda authorizer API Gateway calls.

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -52,22 +53,20 @@ const (
 )
 
 // TokenPattern is the identity validation expression of the TOKEN
-// authorizer: an optional Bearer scheme (any case, RFC 6750) followed by a
-// JWT, three base64url segments joined by dots. API Gateway evaluates it as
-// a Java regular expression; it uses nothing that Java and Go's RE2 read
-// differently, so the tests check it with Go's regexp. template.yaml
+// authorizer (apispec.TokenPattern): an optional Bearer scheme followed by a
+// JWT. API Gateway evaluates it as a Java regular expression; template.yaml
 // carries the same expression, and a test keeps the two equal.
-const TokenPattern = `^(?:[Bb][Ee][Aa][Rr][Ee][Rr] +)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+const TokenPattern = apispec.TokenPattern
 
 // Defaults: what Props' zero values stand for.
 const (
-	DefaultCacheTTLSeconds = 300
+	DefaultCacheTTLSeconds = apispec.DefaultCacheTTLSeconds
 	DefaultTimeoutSeconds  = 5
 	DefaultLogLevel        = "info"
 	DefaultLogRetention    = awslogs.RetentionDays_ONE_MONTH
 	// MaxCacheTTLSeconds is the longest authorizer cache API Gateway
 	// offers (an hour).
-	MaxCacheTTLSeconds = 3600
+	MaxCacheTTLSeconds = apispec.MaxCacheTTLSeconds
 )
 
 // TaskRoot is where Lambda puts the function's code (LAMBDA_TASK_ROOT):

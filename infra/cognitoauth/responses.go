@@ -2,58 +2,50 @@ package cognitoauth
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 )
 
-// Gateway response bodies are JSON like the endpoints' own errors.
-// messageString is the message already quoted as a JSON string: API
-// Gateway's "Unauthorized" for 401, its access-denied message for 403.
-const errorTemplate = `{"message":$context.error.messageString}`
-
-// UnavailableBody is the body of the 503 answers. What API Gateway
-// documents of $context.error.messageString does not cover authorizer
-// failures, so these say what they mean themselves. template.yaml carries
-// the same body, and a test keeps the two equal.
-const UnavailableBody = `{"message":"Authorization is temporarily unavailable; retry later"}`
+// UnavailableBody is the body of the 503 answers (apispec.UnavailableBody).
+// template.yaml carries the same body, and a test keeps the two equal.
+const UnavailableBody = apispec.UnavailableBody
 
 // RetryAfterSeconds is the Retry-After of the 503 answers.
-const RetryAfterSeconds = "5"
+const RetryAfterSeconds = apispec.RetryAfterSeconds
 
 // addGatewayResponses makes API Gateway's answers to authorizer outcomes
-// say what a client should do: 401 (sign in, with RFC 6750's
-// WWW-Authenticate), 403 (signed in, not allowed), and 503 when the
-// authorizer itself failed (retry later, do not sign in again; API Gateway
-// answers 500 by default).
+// say what a client should do (apispec.GatewayResponses): 401 (sign in,
+// with RFC 6750's WWW-Authenticate), 403 (signed in, not allowed), and 503
+// when the authorizer itself failed (retry later, do not sign in again; API
+// Gateway answers 500 by default).
 func addGatewayResponses(scope constructs.Construct, api awsapigateway.IRestApi) {
-	// Header values are mapping expressions: a literal is quoted.
-	retry := map[string]*string{"Retry-After": jsii.String("'" + RetryAfterSeconds + "'")}
-	responses := []struct {
-		id      string
-		typ     awsapigateway.ResponseType
-		status  string
-		body    string
-		headers map[string]*string
-	}{
-		{"Unauthorized", awsapigateway.ResponseType_UNAUTHORIZED(), "401", errorTemplate,
-			map[string]*string{"WWW-Authenticate": jsii.String("'Bearer'")}},
-		{"AccessDenied", awsapigateway.ResponseType_ACCESS_DENIED(), "403", errorTemplate, nil},
-		{"AuthorizerFailure", awsapigateway.ResponseType_AUTHORIZER_FAILURE(), "503", UnavailableBody, retry},
-		{"AuthorizerConfigurationError", awsapigateway.ResponseType_AUTHORIZER_CONFIGURATION_ERROR(), "503", UnavailableBody, retry},
+	ids := map[string]string{
+		apispec.ResponseUnauthorized:                 "Unauthorized",
+		apispec.ResponseAccessDenied:                 "AccessDenied",
+		apispec.ResponseAuthorizerFailure:            "AuthorizerFailure",
+		apispec.ResponseAuthorizerConfigurationError: "AuthorizerConfigurationError",
 	}
-	for _, r := range responses {
+	for _, r := range apispec.GatewayResponses() {
 		props := &awsapigateway.GatewayResponseProps{
 			RestApi:    api,
-			Type:       r.typ,
-			StatusCode: jsii.String(r.status),
-			Templates:  &map[string]*string{"application/json": jsii.String(r.body)},
+			Type:       awsapigateway.ResponseType_Of(jsii.String(r.Type)),
+			StatusCode: jsii.String(strconv.Itoa(r.StatusCode)),
+			Templates:  &map[string]*string{"application/json": jsii.String(r.Body)},
 		}
-		if r.headers != nil {
-			props.ResponseHeaders = &r.headers
+		if len(r.Headers) > 0 {
+			// Header values are mapping expressions: a literal is quoted.
+			headers := make(map[string]*string, len(r.Headers))
+			for k, v := range r.Headers {
+				headers[k] = jsii.String("'" + v + "'")
+			}
+			props.ResponseHeaders = &headers
 		}
-		awsapigateway.NewGatewayResponse(scope, jsii.String(r.id), props)
+		awsapigateway.NewGatewayResponse(scope, jsii.String(ids[r.Type]), props)
 	}
 }
 
