@@ -156,7 +156,12 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 			return none, d
 		}
 	}
-	resp := events.APIGatewayCustomAuthorizerResponse{PrincipalID: d.Identity.Subject}
+	// API Gateway caches the whole answer per token and replays it on
+	// every route the policy covers: principal, policy and context must
+	// not depend on the route that triggered it. So every policy answer
+	// carries the caller's context, a Deny of this route too, since its
+	// policy may allow others.
+	resp := events.APIGatewayCustomAuthorizerResponse{PrincipalID: d.Identity.Subject, Context: Context(claims)}
 	if reason, err := h.required(d.Identity); err != nil {
 		// Refused on every route: the Deny covers the stage.
 		d.Outcome, d.Reason, d.Err = Deny, reason, err
@@ -166,7 +171,6 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 	if h.cfg.Rules == nil {
 		d.Outcome = Allow
 		resp.PolicyDocument = document(policy.ScopedDocument(policy.Allow, arn, h.cfg.Scope))
-		resp.Context = Context(claims)
 		return resp, d
 	}
 	dec := h.cfg.Rules.Decide(arn, claims)
@@ -177,7 +181,6 @@ func (h *Handler) decide(ctx context.Context, raw json.RawMessage) (events.APIGa
 		return resp, d
 	}
 	d.Outcome = Allow
-	resp.Context = Context(claims)
 	return resp, d
 }
 

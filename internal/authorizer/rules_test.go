@@ -24,6 +24,7 @@ func TestRouteRules(t *testing.T) {
 	f := newFixture(t, map[string]string{settings.EnvRouteRules: string(rules)})
 	writer := cognitotest.User{Sub: "22222222-0000-4000-8000-000000000b0b", Username: "bob", Groups: []string{"writers"}}
 	tokens := map[string]string{}
+	subs := map[string]string{"alice (admins)": alice.Sub, "bob (writers)": writer.Sub}
 	for name, u := range map[string]cognitotest.User{"alice (admins)": alice, "bob (writers)": writer} {
 		tok, err := f.pool.IDToken(u, time.Now())
 		if err != nil {
@@ -49,7 +50,7 @@ func TestRouteRules(t *testing.T) {
 		{"bob (writers)", "GET", "reports", false, "missing_scope", "GET /reports"},
 		{"bob (writers)", "GET", "unlisted", false, "no_rule", ""},
 	}
-	policies := map[string]string{}
+	answers := map[string]string{}
 	for _, tt := range tests {
 		t.Run(tt.caller+" "+tt.method+" "+tt.path, func(t *testing.T) {
 			ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + tokens[tt.caller], MethodArn: arn(tt.method, tt.path)})
@@ -65,16 +66,19 @@ func TestRouteRules(t *testing.T) {
 			if line["decision"] != wantDecision || (tt.reason != "" && line["reason"] != tt.reason) || (tt.route != "" && line["route"] != tt.route) {
 				t.Errorf("log = %v, want decision %s, reason %q, route %q", line, wantDecision, tt.reason, tt.route)
 			}
-			if (resp.Context != nil) != tt.allow {
-				t.Errorf("context = %v, want one only with Allow", resp.Context)
+			// API Gateway replays the whole answer on every route its
+			// policy allows, a Deny of this route included: the context
+			// must be there whatever the triggering route.
+			if sub := subs[tt.caller]; resp.PrincipalID != sub || resp.Context["sub"] != sub {
+				t.Errorf("principal %q, context %v, want %s in both whatever the route", resp.PrincipalID, resp.Context, sub)
 			}
-			// The policy is a function of the token alone: API Gateway
+			// The answer is a function of the token alone: API Gateway
 			// caches it per token for every route.
-			doc, _ := json.Marshal(resp.PolicyDocument)
-			if prev, ok := policies[tt.caller]; ok && prev != string(doc) {
-				t.Errorf("policy for %s differs by route:\n%s\n%s", tt.caller, prev, doc)
+			answer, _ := json.Marshal(resp)
+			if prev, ok := answers[tt.caller]; ok && prev != string(answer) {
+				t.Errorf("answer for %s differs by route:\n%s\n%s", tt.caller, prev, answer)
 			}
-			policies[tt.caller] = string(doc)
+			answers[tt.caller] = string(answer)
 		})
 	}
 }
