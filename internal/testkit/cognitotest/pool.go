@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -58,9 +59,11 @@ type Pool struct {
 	// Issuer is the pool's issuer, https://cognito-idp.{region}.amazonaws.com/{ID}.
 	Issuer string
 
-	mu   sync.Mutex
-	keys []key // the last one signs
-	down atomic.Bool
+	mu        sync.Mutex
+	keys      []key                // the last one signs
+	users     map[string]User      // by username, for the Cognito API
+	signedOut map[string]time.Time // the last AdminUserGlobalSignOut of each
+	down      atomic.Bool
 }
 
 // New returns a pool with one fresh 2048-bit signing key.
@@ -144,8 +147,38 @@ func (p *Pool) JWKS() []byte {
 // as in an outage.
 func (p *Pool) SetDown(down bool) { p.down.Store(down) }
 
-// ServeHTTP serves the JWKS at /{ID}/.well-known/jwks.json, as Cognito does.
+// AddUser makes u a user of the pool, for the Cognito API ServeHTTP
+// answers. Tokens can be minted for anyone; only the API needs to know
+// users.
+func (p *Pool) AddUser(u User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.users == nil {
+		p.users = map[string]User{}
+	}
+	p.users[u.Username] = u
+}
+
+// SignedOut returns when the user was last signed out everywhere through
+// the API (AdminUserGlobalSignOut), and whether they were.
+func (p *Pool) SignedOut(username string) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.signedOut[username]
+	return t, ok
+}
+
+// ServeHTTP serves the JWKS at /{ID}/.well-known/jwks.json, as Cognito
+// does, and, at /, the one operation of Cognito's API the sample's
+// sign-out calls, AdminUserGlobalSignOut (point the SDK at it with
+// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER). Signing a user out records
+// it (SignedOut); the pool's tokens carry on verifying, as Cognito's do for
+// anyone who checks them with the JWKS.
 func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); r.Method == http.MethodPost && target != "" {
+		p.serveAPI(w, r, target)
+		return
+	}
 	if p.down.Load() {
 		http.Error(w, "JWKS unavailable", http.StatusServiceUnavailable)
 		return
@@ -156,6 +189,42 @@ func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(p.JWKS())
+}
+
+// serveAPI answers one request of Cognito's JSON API.
+func (p *Pool) serveAPI(w http.ResponseWriter, r *http.Request, target string) {
+	fail := func(status int, typ, msg string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+	}
+	if target != "AWSCognitoIdentityProviderService.AdminUserGlobalSignOut" {
+		fail(http.StatusBadRequest, "UnknownOperationException", target+" is not served by cognitotest")
+		return
+	}
+	var in struct{ UserPoolId, Username string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&in); err != nil {
+		fail(http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	p.mu.Lock()
+	_, known := p.users[in.Username]
+	if known && in.UserPoolId == p.ID {
+		if p.signedOut == nil {
+			p.signedOut = map[string]time.Time{}
+		}
+		p.signedOut[in.Username] = time.Now()
+	}
+	p.mu.Unlock()
+	switch {
+	case in.UserPoolId != p.ID:
+		fail(http.StatusBadRequest, "ResourceNotFoundException", "User pool "+in.UserPoolId+" does not exist.")
+	case !known:
+		fail(http.StatusBadRequest, "UserNotFoundException", "User does not exist.")
+	default:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write([]byte("{}"))
+	}
 }
 
 // JWKSPath is the path of the JWKS on the pool's server.

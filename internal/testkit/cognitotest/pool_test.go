@@ -3,13 +3,20 @@ package cognitotest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/signout"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
 
@@ -112,5 +119,41 @@ func TestStart(t *testing.T) {
 	if resp, err := http.Get(jwksURL); err == nil {
 		resp.Body.Close()
 		t.Errorf("GET %s after the test = %d, want no server", jwksURL, resp.StatusCode)
+	}
+}
+
+// TestAdminUserGlobalSignOut signs users out through the AWS SDK and the
+// sample's own Cognito client, as the sign-out function does against the
+// pool's server.
+func TestAdminUserGlobalSignOut(t *testing.T) {
+	pool, err := cognitotest.New("eu-west-1_Test1", "client1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.AddUser(cognitotest.User{Sub: "s", Username: "alice"})
+	srv := httptest.NewServer(pool)
+	t.Cleanup(srv.Close)
+	client := cip.New(cip.Options{
+		Region:       "eu-west-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
+	if err := signout.NewCognitoPool(client, pool.ID).SignOutEverywhere(t.Context(), "alice"); err != nil {
+		t.Fatalf("SignOutEverywhere(alice) = %v", err)
+	}
+	if _, ok := pool.SignedOut("alice"); !ok {
+		t.Errorf("SignedOut(alice) = false after a global sign-out")
+	}
+	// An unknown user: UserNotFoundException, which the sign-out reads as
+	// done (no refresh token to revoke).
+	_, err = client.AdminUserGlobalSignOut(t.Context(), &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(pool.ID), Username: aws.String("mallory")})
+	var notFound *ciptypes.UserNotFoundException
+	if !errors.As(err, &notFound) {
+		t.Errorf("AdminUserGlobalSignOut(mallory) = %v, want UserNotFoundException", err)
+	}
+	_, err = client.AdminUserGlobalSignOut(t.Context(), &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String("eu-west-1_Other"), Username: aws.String("alice")})
+	var noPool *ciptypes.ResourceNotFoundException
+	if !errors.As(err, &noPool) {
+		t.Errorf("AdminUserGlobalSignOut(another pool) = %v, want ResourceNotFoundException", err)
 	}
 }
