@@ -107,7 +107,13 @@ func AuthorizerContext(principalID string, context map[string]any) map[string]an
 // It is written apart from package policy's own evaluation, so that a test
 // or the demo checks the answer rather than repeating the authorizer.
 func Allows(doc events.APIGatewayCustomAuthorizerPolicy, methodARN string) bool {
-	allowed := false
+	allowed, _ := evaluate(doc, methodARN)
+	return allowed
+}
+
+// evaluate is Allows, and says whether a Deny spoke: API Gateway's 403
+// says so ("with an explicit deny").
+func evaluate(doc events.APIGatewayCustomAuthorizerPolicy, methodARN string) (allowed, explicitDeny bool) {
 	for _, st := range doc.Statement {
 		if !slices.ContainsFunc(st.Action, invokes) ||
 			!slices.ContainsFunc(st.Resource, func(p string) bool { return iamPattern(p).MatchString(methodARN) }) {
@@ -115,12 +121,12 @@ func Allows(doc events.APIGatewayCustomAuthorizerPolicy, methodARN string) bool 
 		}
 		switch st.Effect {
 		case "Deny":
-			return false
+			return false, true
 		case "Allow":
 			allowed = true
 		}
 	}
-	return allowed
+	return allowed, false
 }
 
 // invokes reports whether an IAM action covers execute-api:Invoke. Action
