@@ -59,6 +59,13 @@ demo: ## Build the real authorizer and run the sample events against a local use
 	@echo "compiling the demo (first run on a cold build cache: about a minute)..." >&2
 	$(GO) run ./cmd/demo $(ARGS)
 
+# The sample API as API Gateway runs it (cmd/start-api): its settings come
+# from the environment, e.g. make start-api PORT=8080 AUTHORIZER_CACHE_TTL=0.
+.PHONY: start-api
+start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs it, authorizer cache included (PORT, AUTHORIZER_CACHE_TTL, FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT, TABLES; needs only Go).
+	@echo "compiling start-api (first run on a cold build cache: about a minute)..." >&2
+	@$(GO) run ./cmd/start-api
+
 # devtoken's stdout is only `export` lines and `#` comments, so that
 # eval "$$(make -s devtoken ARGS=-serve=false)" works: what make says goes to stderr.
 .PHONY: devtoken

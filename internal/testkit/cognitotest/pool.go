@@ -304,6 +304,23 @@ func (p *Pool) AccessToken(u User, now time.Time) (string, error) {
 	return p.Sign(p.AccessClaims(u, now))
 }
 
+// SignIn mints the ID and access tokens of one sign-in of u at now, as
+// Cognito answers one: both tokens share origin_jti, event_id and
+// auth_time (a sign-out of the session refuses both).
+func (p *Pool) SignIn(u User, now time.Time) (id, access string, err error) {
+	idClaims, accessClaims := p.IDClaims(u, now), p.AccessClaims(u, now)
+	for _, k := range []string{"origin_jti", "event_id", "auth_time"} {
+		accessClaims[k] = idClaims[k]
+	}
+	if id, err = p.Sign(idClaims); err != nil {
+		return "", "", err
+	}
+	if access, err = p.Sign(accessClaims); err != nil {
+		return "", "", err
+	}
+	return id, access, nil
+}
+
 // Sign signs claims with the current key, as Cognito does: RS256 and the
 // key's kid in the header.
 func (p *Pool) Sign(claims jwt.Claims) (string, error) {

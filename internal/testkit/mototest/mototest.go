@@ -47,26 +47,53 @@ const startTimeout = 20 * time.Second
 func Start(t testing.TB) string {
 	t.Helper()
 	path := testenv.LookPath(t, "moto_server", Install)
+	srv, err := Run(path)
+	if err != nil {
+		t.Fatalf("moto_server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		srv.Stop()
+		if t.Failed() {
+			t.Logf("moto_server at %s said:\n%s", srv.Endpoint, srv.Output())
+		}
+	})
+	return srv.Endpoint
+}
 
+// Server is a moto_server process on a loopback port.
+type Server struct {
+	// Endpoint is its URL, e.g. http://127.0.0.1:40123.
+	Endpoint string
+	out      *lambdatest.Output
+	stop     func()
+}
+
+// Output returns what moto_server wrote.
+func (s *Server) Output() string { return s.out.String() }
+
+// Stop kills moto_server and waits for it to exit.
+func (s *Server) Stop() { s.stop() }
+
+// Run starts the moto_server at path on a free loopback port and waits
+// until it answers, for local tools (make start-api); tests use Start.
+func Run(path string) (*Server, error) {
 	// A free port can be taken between asking for it and moto_server
-	// binding it; then moto_server exits, and Start tries another.
+	// binding it; then moto_server exits, and Run tries another.
 	var errs []error
 	for range 3 {
-		endpoint, err := start(t, path)
+		srv, err := run(path)
 		if err == nil {
-			return endpoint
+			return srv, nil
 		}
 		errs = append(errs, err)
 	}
-	t.Fatalf("moto_server did not start: %v", errors.Join(errs...))
-	return ""
+	return nil, errors.Join(errs...)
 }
 
-func start(t testing.TB, path string) (string, error) {
-	t.Helper()
+func run(path string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 
@@ -80,7 +107,7 @@ func start(t testing.TB, path string) (string, error) {
 	// moto_server outlive the kill and hold the pipe, this bounds that.
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("starting %s: %w", path, err)
+		return nil, fmt.Errorf("starting %s: %w", path, err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -91,18 +118,11 @@ func start(t testing.TB, path string) (string, error) {
 		killProcessGroup(cmd)
 		<-exited
 	}
-
 	if err := waitReady(endpoint, exited); err != nil {
 		stop()
-		return "", fmt.Errorf("%w; its output:\n%s", err, out.String())
+		return nil, fmt.Errorf("%w; its output:\n%s", err, out.String())
 	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("moto_server at %s said:\n%s", endpoint, out.String())
-		}
-	})
-	return endpoint, nil
+	return &Server{Endpoint: endpoint, out: out, stop: stop}, nil
 }
 
 // waitReady polls endpoint until it answers, the process exits or
