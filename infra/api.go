@@ -35,6 +35,20 @@ func newNotesAPI(stack awscdk.Stack, p NotesStackProps) (awsapigateway.RestApi, 
 	return api, accessLogs
 }
 
+// deployedStageName is the name of the stage api deploys, as its
+// AWS::ApiGateway::Stage has it. Not Stage.StageName(): that is a Ref to
+// the stage, and a policy of the sign-out function's role naming it closes
+// a cycle (the function waits for its role's policy, the stage for the
+// deployment, the deployment for the methods, which integrate the
+// function).
+func deployedStageName(api awsapigateway.RestApi) string {
+	stage, ok := api.DeploymentStage().Node().DefaultChild().(awsapigateway.CfnStage)
+	if !ok || stage.StageName() == nil || *awscdk.Token_IsUnresolved(stage.StageName()) {
+		panic("deployedStageName: the API's deployment stage has no literal name")
+	}
+	return *stage.StageName()
+}
+
 // addRoutes adds one method per route, each behind the authorizer and
 // integrated with the function the route names.
 func addRoutes(api awsapigateway.RestApi, routes []Route, functions map[string]awslambda.Function, authorizer awsapigateway.IAuthorizer) {
@@ -58,10 +72,14 @@ func addRoutes(api awsapigateway.RestApi, routes []Route, functions map[string]a
 
 // accessLogFormat is one JSON object per request, with what it takes to
 // tell why a request was refused: the authorizer's status, latency and
-// error, and the gateway response type.
+// error, and the gateway response type. extendedRequestId is the
+// x-amz-apigw-id response header, the id a client can quote (and AWS
+// Support asks for); template.yaml's format is the same, which a test
+// checks.
 func accessLogFormat() string {
 	fields := map[string]string{
 		"requestId":         "$context.requestId",
+		"extendedRequestId": "$context.extendedRequestId",
 		"ip":                "$context.identity.sourceIp",
 		"requestTime":       "$context.requestTime",
 		"httpMethod":        "$context.httpMethod",

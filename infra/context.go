@@ -40,8 +40,9 @@ const (
 )
 
 // contextOfEnv names the context key behind each environment variable (or
-// cognitoauth.Props field) the app sets from context, so that a problem the
-// functions' own validation finds is reported under the key the user wrote.
+// cognitoauth.Props or NotesStackProps field) the app sets from context,
+// so that a problem the functions' own validation finds is reported under
+// the key, or keys, the user wrote.
 var contextOfEnv = map[string]string{
 	settings.EnvTokenUse:           ctxTokenUse,
 	settings.EnvTokenHeader:        ctxTokenHeader,
@@ -51,6 +52,7 @@ var contextOfEnv = map[string]string{
 	settings.EnvRevocationCacheTTL: ctxRevocationCacheTTL,
 	settings.EnvTokenMaxValidity:   ctxTokenValidity,
 	"CacheTTL":                     ctxCacheTTLSeconds,
+	flushAndRevocationTTL:          ctxRevocationCacheTTL + ", " + ctxFlushOnSignOut,
 }
 
 // propsFromContext reads the stack's props from the CDK context, through

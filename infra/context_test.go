@@ -207,3 +207,35 @@ func TestCacheTTLWithinTokenValidity(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocationCacheWithFlush checks that the app refuses a revocation
+// cache beside the flush, naming both keys.
+func TestRevocationCacheWithFlush(t *testing.T) {
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	for _, tt := range []struct {
+		flush, ttl string // "": unset
+		ok         bool
+	}{
+		{"true", "", true},
+		{"true", "0", true},
+		{"true", "10", false},
+		{"false", "10", true},
+		{"", "60", true},
+	} {
+		ctx := map[string]any{}
+		if tt.flush != "" {
+			ctx[ctxFlushOnSignOut] = tt.flush
+		}
+		if tt.ttl != "" {
+			ctx[ctxRevocationCacheTTL] = tt.ttl
+		}
+		_, err := propsFromContext(func(key string) any { return ctx[key] })
+		want := "context " + ctxRevocationCacheTTL + ", " + ctxFlushOnSignOut + ": "
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("flushAuthorizerCacheOnSignOut=%q revocationCacheTtlSeconds=%q: %v, want no error", tt.flush, tt.ttl, err)
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("flushAuthorizerCacheOnSignOut=%q revocationCacheTtlSeconds=%q: %v, want an error starting %q", tt.flush, tt.ttl, err, want)
+		}
+	}
+}

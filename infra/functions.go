@@ -73,6 +73,7 @@ func (p NotesStackProps) check() error {
 	pool := awscognito.UserPool_FromUserPoolId(scratch, jsii.String("Pool"), jsii.String(placeholderUserPoolID))
 	table := awsdynamodb.Table_FromTableName(scratch, jsii.String("Revocations"), jsii.String(placeholderTable))
 	errs := []error{
+		p.checkFlush(),
 		p.authorizerProps(pool, []*string{jsii.String(placeholderClientID)}, table, nil).Check(),
 		loadEnv(settings.LoadNotes, notesEnv(p, jsii.String(placeholderTable))),
 		loadEnv(settings.LoadSignOut, signOutEnv(p, jsii.String(placeholderTable), jsii.String(placeholderUserPoolID))),
@@ -89,6 +90,24 @@ func (p NotesStackProps) check() error {
 	}
 	return errors.Join(out...)
 }
+
+// checkFlush refuses a revocation cache beside the flush: the flush
+// empties API Gateway's cache, but a warm authorizer that read "not
+// revoked" before the sign-out would answer Allow from its own cache, and
+// API Gateway would cache that Allow again for its whole TTL.
+func (p NotesStackProps) checkFlush() error {
+	if !p.FlushAuthorizerCacheOnSignOut || p.RevocationCacheTTL == nil {
+		return nil
+	}
+	if ttl := *p.RevocationCacheTTL.ToSeconds(nil); ttl > 0 {
+		return fmt.Errorf("%s: %v s with the flush on: a warm authorizer would answer from what it read before a sign-out "+
+			"for that long after the flush; leave the revocation cache TTL unset (0 s with the flush) or set 0", flushAndRevocationTTL, ttl)
+	}
+	return nil
+}
+
+// flushAndRevocationTTL names the two props checkFlush weighs together.
+const flushAndRevocationTTL = "RevocationCacheTTL, FlushAuthorizerCacheOnSignOut"
 
 // loadEnv runs a settings loader over env.
 func loadEnv[C any](load func(getenv func(string) string) (C, error), env map[string]*string) error {
@@ -124,9 +143,9 @@ func newListNotesFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamo
 // newSignOutFunction adds the sign-out function (POST /sign-out). It may
 // PutItem on the revocation table, sign the caller out everywhere in the
 // pool and, with the flush on, flush the authorizer cache of the API's
-// stage: nothing else.
+// stage named stage: nothing else.
 func newSignOutFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb.Table,
-	pool awscognito.IUserPool, api awsapigateway.IRestApi) awslambda.Function {
+	pool awscognito.IUserPool, api awsapigateway.IRestApi, stage string) awslambda.Function {
 	fn := newFunction(stack, "SignOut", p, p.SignOutCodeDir, signOutEnv(p, table.TableName(), pool.UserPoolId()),
 		"Signs the caller out (POST /sign-out)", awscdk.Duration_Seconds(jsii.Number(10)))
 	allow(fn, []string{"dynamodb:PutItem"}, table.TableArn())
@@ -135,7 +154,7 @@ func newSignOutFunction(stack awscdk.Stack, p NotesStackProps, table awsdynamodb
 		// FlushStageAuthorizersCache is an HTTP DELETE of this path.
 		allow(fn, []string{"apigateway:DELETE"}, jsii.String(fmt.Sprintf(
 			"arn:%s:apigateway:%s::/restapis/%s/stages/%s/cache/authorizers",
-			*awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *api.RestApiId(), DefaultStageName)))
+			*awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *api.RestApiId(), stage)))
 	}
 	return fn
 }

@@ -71,6 +71,8 @@ func TestAuthorizerEnvironment(t *testing.T) {
 	})
 	t.Run("request", func(t *testing.T) {
 		s := requestStack(t)
+		// REVOCATION_CACHE_TTL comes from the flush, not from the props:
+		// nothing read of the table is reused after a sign-out's flush.
 		want := map[string]any{
 			settings.EnvUserPoolID:         ref(s.id(t, "UserPool")),
 			settings.EnvClientIDs:          ref(s.id(t, "UserPool", "ApiClient")),
@@ -226,6 +228,13 @@ func TestCheckUsesTheFunctionsRules(t *testing.T) {
 		{"token validity of a day", func(p *NotesStackProps) { p.TokenValidity = awscdk.Duration_Days(jsii.Number(1)) }, ""},
 		{"token validity over a day", func(p *NotesStackProps) { p.TokenValidity = awscdk.Duration_Days(jsii.Number(2)) }, settings.EnvTokenMaxValidity},
 		{"flush", func(p *NotesStackProps) { p.FlushAuthorizerCacheOnSignOut = true }, ""},
+		{"flush, no revocation cache", func(p *NotesStackProps) {
+			p.FlushAuthorizerCacheOnSignOut, p.RevocationCacheTTL = true, awscdk.Duration_Seconds(jsii.Number(0))
+		}, ""},
+		{"flush and a revocation cache", func(p *NotesStackProps) {
+			p.FlushAuthorizerCacheOnSignOut, p.RevocationCacheTTL = true, awscdk.Duration_Seconds(jsii.Number(10))
+		}, flushAndRevocationTTL},
+		{"revocation cache, no flush", func(p *NotesStackProps) { p.RevocationCacheTTL = awscdk.Duration_Seconds(jsii.Number(10)) }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,5 +249,52 @@ func TestCheckUsesTheFunctionsRules(t *testing.T) {
 				t.Errorf("check() = %v, want an error about %s", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestFlushRevocationCacheTTL checks that the flush turns the authorizer's
+// revocation cache off unless the props set it, and that it may only be
+// set to 0 then.
+func TestFlushRevocationCacheTTL(t *testing.T) {
+	base := NotesStackProps{AuthorizerCodeDir: "a", AddNoteCodeDir: "b", ListNotesCodeDir: "c", SignOutCodeDir: "d"}
+	for _, tt := range []struct {
+		name  string
+		flush bool
+		ttl   awscdk.Duration
+		want  float64 // -1: unset, the function's default
+	}{
+		{"no flush", false, nil, -1},
+		{"no flush, 10 s", false, awscdk.Duration_Seconds(jsii.Number(10)), 10},
+		{"flush", true, nil, 0},
+		{"flush, 0 s", true, awscdk.Duration_Seconds(jsii.Number(0)), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base
+			p.FlushAuthorizerCacheOnSignOut, p.RevocationCacheTTL = tt.flush, tt.ttl
+			p = p.withDefaults()
+			got := -1.0
+			if p.RevocationCacheTTL != nil {
+				got = *p.RevocationCacheTTL.ToSeconds(nil)
+			}
+			if got != tt.want {
+				t.Errorf("withDefaults().RevocationCacheTTL = %v s, want %v s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFlushPermissionNamesTheStage checks that the sign-out may flush the
+// authorizer cache of the stage the API deploys, and of no other.
+func TestFlushPermissionNamesTheStage(t *testing.T) {
+	s := requestStack(t)
+	stages := stageNames(t, s.parsed)
+	if len(stages) == 0 {
+		t.Fatal("no AWS::ApiGateway::Stage in the template")
+	}
+	if diff := cmp.Diff(stages, flushStages(t, s.parsed)); diff != "" {
+		t.Errorf("stages the sign-out may flush (-deployed +allowed):\n%s", diff)
+	}
+	if got := flushStages(t, defaultStack(t).parsed); len(got) > 0 {
+		t.Errorf("flush off: the sign-out may flush %v, want none", got)
 	}
 }

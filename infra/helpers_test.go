@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +33,12 @@ type synthesized struct {
 }
 
 type cfnTemplate struct {
-	Resources map[string]cfnResource
-	Outputs   map[string]struct {
+	Parameters map[string]struct {
+		Default string
+	}
+	Conditions map[string]any
+	Resources  map[string]cfnResource
+	Outputs    map[string]struct {
 		Value any
 	}
 }
@@ -107,8 +112,8 @@ func defaultStack(t *testing.T) *synthesized {
 
 // requestStack changes every default: a REQUEST authorizer reading the
 // header named token, as the first Cognito tutorial sends it, groups, the
-// revocation settings with the flush on, and the removal and retention
-// props.
+// flush on (which sets the revocation cache to 0 by itself), and the
+// removal and retention props.
 func requestStack(t *testing.T) *synthesized {
 	t.Helper()
 	return sharedSynth(t, "request", NotesStackProps{
@@ -116,7 +121,6 @@ func requestStack(t *testing.T) *synthesized {
 		TokenHeader:                   "token",
 		CacheTTL:                      awscdk.Duration_Seconds(jsii.Number(0)),
 		TokenValidity:                 awscdk.Duration_Minutes(jsii.Number(15)),
-		RevocationCacheTTL:            awscdk.Duration_Seconds(jsii.Number(0)),
 		FlushAuthorizerCacheOnSignOut: true,
 		TokenUse:                      "access",
 		RequiredGroups:                []string{"writers"},
@@ -296,4 +300,89 @@ func checkRole(t *testing.T, s *synthesized, role string, want []any) {
 	if raw, _ := json.Marshal(doc); strings.Contains(string(raw), "*") {
 		t.Errorf("%s policy has a wildcard: %s", role, raw)
 	}
+}
+
+// stageNames returns the StageName of every AWS::ApiGateway::Stage of
+// tmpl, sorted.
+func stageNames(t *testing.T, tmpl cfnTemplate) []string {
+	t.Helper()
+	var names []string
+	for id, r := range tmpl.Resources {
+		if r.Type != "AWS::ApiGateway::Stage" {
+			continue
+		}
+		name, ok := r.Properties["StageName"].(string)
+		if !ok {
+			t.Errorf("%s: StageName %v is not a literal", id, r.Properties["StageName"])
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// flushARN matches the resource FlushStageAuthorizersCache is granted on.
+var flushARN = regexp.MustCompile(`::/restapis/[^/]+/stages/([^/]+)/cache/authorizers$`)
+
+// flushStages returns the stages whose authorizer cache some policy of
+// tmpl allows flushing (apigateway:DELETE), sorted. Every apigateway:DELETE
+// must be such a flush.
+func flushStages(t *testing.T, tmpl cfnTemplate) []string {
+	t.Helper()
+	var stages []string
+	for id, r := range tmpl.Resources {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		doc, _ := r.Properties["PolicyDocument"].(map[string]any)
+		statements, _ := doc["Statement"].([]any)
+		for _, st := range statements {
+			st, _ := st.(map[string]any)
+			if actions := fmt.Sprint(st["Action"]); !strings.Contains(actions, "apigateway:DELETE") {
+				continue
+			}
+			resources, ok := st["Resource"].([]any)
+			if !ok {
+				resources = []any{st["Resource"]}
+			}
+			for _, res := range resources {
+				arn := renderARN(res)
+				m := flushARN.FindStringSubmatch(arn)
+				if m == nil {
+					t.Errorf("%s: apigateway:DELETE on %s, want only .../stages/<stage>/cache/authorizers", id, arn)
+					continue
+				}
+				stages = append(stages, m[1])
+			}
+		}
+	}
+	slices.Sort(stages)
+	return stages
+}
+
+// renderARN writes a literal, an Fn::Sub of a string or an Fn::Join as
+// one string, references as ${LogicalId}.
+func renderARN(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if sub, ok := v["Fn::Sub"].(string); ok {
+			return sub
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(join) == 2 {
+			sep, _ := join[0].(string)
+			parts, _ := join[1].([]any)
+			out := make([]string, len(parts))
+			for i, p := range parts {
+				out[i] = renderARN(p)
+			}
+			return strings.Join(out, sep)
+		}
+		if ref, ok := v["Ref"].(string); ok {
+			return "${" + ref + "}"
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -292,15 +292,36 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, cognitoauth.UnavailableBody)
 		}
 	}
+}
 
-	// The functions log to groups of their own: the outputs say where.
-	for _, name := range []string{
+// The stacks' outputs, as the README's table lists them: the ones both
+// have (scripts may rely on them whichever deployed the stack), and the
+// ones only one has.
+var (
+	sharedOutputs = []string{
+		"ApiUrl", "NotesTableName", "RevocationTableName",
+		// The functions log to groups of their own: the outputs say where.
 		"AuthorizerLogGroupName", "AddNoteLogGroupName", "ListNotesLogGroupName", "SignOutLogGroupName",
-		"AccessLogGroupName", "RevocationTableName", "NotesTableName",
-	} {
-		if _, ok := tmpl.Outputs[name]; !ok {
-			t.Errorf("template.yaml has no output %s", name)
-		}
+		"AccessLogGroupName",
+	}
+	// template.yaml takes an existing pool and its clients as parameters.
+	cdkOnlyOutputs = []string{"UserPoolId", "UserPoolClientId"}
+	samOnlyOutputs = []string{"AuthorizerFunctionName"}
+)
+
+// TestOutputsCDKAndSAM checks the outputs of the synthesized CDK stack and
+// of template.yaml against sharedOutputs and the ones only one has.
+func TestOutputsCDKAndSAM(t *testing.T) {
+	want := func(only []string) []string {
+		names := append(slices.Clone(sharedOutputs), only...)
+		slices.Sort(names)
+		return names
+	}
+	if diff := cmp.Diff(want(cdkOnlyOutputs), keys(defaultStack(t).parsed.Outputs)); diff != "" {
+		t.Errorf("CDK stack outputs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want(samOnlyOutputs), keys(readSAMTemplate(t).Outputs)); diff != "" {
+		t.Errorf("template.yaml outputs (-want +got):\n%s", diff)
 	}
 }
 

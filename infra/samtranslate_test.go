@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
@@ -65,6 +67,159 @@ func TestSAMTranslatedStage(t *testing.T) {
 	sort.Strings(stages)
 	if diff := cmp.Diff([]string{DefaultStageName}, stages); diff != "" {
 		t.Errorf("stages (-want +got):\n%s", diff)
+	}
+	// The sign-out may flush the authorizer cache of that stage (with the
+	// flush on), and of no other.
+	if diff := cmp.Diff(stageNames(t, tmpl), flushStages(t, tmpl)); diff != "" {
+		t.Errorf("stages the sign-out may flush (-deployed +allowed):\n%s", diff)
+	}
+}
+
+// TestSAMRevocationCacheFollowsFlush checks template.yaml's functions for
+// each value of FlushAuthorizerCacheOnSignOut, as CloudFormation would
+// resolve them: the sign-out flushes when it says so, and the authorizer
+// then reuses nothing it read of the revocation table (as in the CDK
+// stack); both environments pass the functions' own validation.
+func TestSAMRevocationCacheFollowsFlush(t *testing.T) {
+	tmpl := translateSAM(t)
+	for _, flush := range []string{"true", "false"} {
+		t.Run(flush, func(t *testing.T) {
+			params := map[string]string{}
+			for name, p := range tmpl.Parameters {
+				params[name] = p.Default
+			}
+			params["UserPoolId"], params["ClientIds"] = placeholderUserPoolID, placeholderClientID
+			params["FlushAuthorizerCacheOnSignOut"] = flush
+			env := func(fn string) func(string) string {
+				vars := evalEnv(t, tmpl, params, fn)
+				return func(name string) string { return vars[name] }
+			}
+
+			signOut, err := settings.LoadSignOut(env("SignOutFunction"))
+			if err != nil {
+				t.Fatalf("SignOutFunction: %v", err)
+			}
+			authorizer := env("AuthorizerFunction")
+			if _, err := settings.LoadAuthorizer(authorizer); err != nil {
+				t.Errorf("AuthorizerFunction: %v", err)
+			}
+			revocation, err := settings.LoadRevocation(authorizer)
+			if err != nil {
+				t.Fatalf("AuthorizerFunction: %v", err)
+			}
+			wantTTL := settings.DefaultRevocationCacheTTL
+			if flush == "true" {
+				wantTTL = 0
+			}
+			if got := fmt.Sprint(signOut.FlushAuthorizerCache); got != flush || revocation.CacheTTL != wantTTL {
+				t.Errorf("sign-out flushes: %s, authorizer's revocation cache: %v; want %s and %v", got, revocation.CacheTTL, flush, wantTTL)
+			}
+		})
+	}
+}
+
+// evalEnv returns the environment of the function fn of a translated
+// template, its intrinsic functions resolved with the parameters params: a
+// Ref to a resource gives its logical id, AWS::NoValue drops the variable.
+func evalEnv(t *testing.T, tmpl cfnTemplate, params map[string]string, fn string) map[string]string {
+	t.Helper()
+	r, ok := tmpl.Resources[fn]
+	if !ok || r.Type != "AWS::Lambda::Function" {
+		t.Fatalf("no AWS::Lambda::Function %s", fn)
+	}
+	env, _ := r.Properties["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	out := map[string]string{}
+	for name, v := range vars {
+		if s, ok := evalValue(t, tmpl, params, v); ok {
+			out[name] = s
+		}
+	}
+	return out
+}
+
+// evalValue resolves the intrinsic functions evalEnv meets; ok is false for
+// AWS::NoValue.
+func evalValue(t *testing.T, tmpl cfnTemplate, params map[string]string, v any) (s string, ok bool) {
+	t.Helper()
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case map[string]any:
+		if ref, isRef := v["Ref"].(string); isRef {
+			if ref == "AWS::NoValue" {
+				return "", false
+			}
+			if p, isParam := params[ref]; isParam {
+				return p, true
+			}
+			if _, isResource := tmpl.Resources[ref]; isResource {
+				return ref, true
+			}
+		}
+		if args, isIf := v["Fn::If"].([]any); isIf && len(args) == 3 {
+			cond, _ := args[0].(string)
+			if evalCondition(t, tmpl, params, tmpl.Conditions[cond]) {
+				return evalValue(t, tmpl, params, args[1])
+			}
+			return evalValue(t, tmpl, params, args[2])
+		}
+	}
+	b, _ := json.Marshal(v)
+	t.Fatalf("cannot resolve %s", b)
+	return "", false
+}
+
+// evalCondition resolves an Fn::Equals of two values.
+func evalCondition(t *testing.T, tmpl cfnTemplate, params map[string]string, cond any) bool {
+	t.Helper()
+	m, _ := cond.(map[string]any)
+	args, ok := m["Fn::Equals"].([]any)
+	if !ok || len(args) != 2 {
+		b, _ := json.Marshal(cond)
+		t.Fatalf("cannot resolve the condition %s", b)
+	}
+	a, _ := evalValue(t, tmpl, params, args[0])
+	b, _ := evalValue(t, tmpl, params, args[1])
+	return a == b
+}
+
+// TestSAMAccessLogFormatMatchesStack checks that template.yaml's stage
+// logs what the CDK stack's does (the same JSON object), the request's ids
+// among it.
+func TestSAMAccessLogFormatMatchesStack(t *testing.T) {
+	format := func(name string, tmpl cfnTemplate) map[string]any {
+		t.Helper()
+		var formats []string
+		for _, r := range tmpl.Resources {
+			if r.Type == "AWS::ApiGateway::Stage" {
+				logging, _ := r.Properties["AccessLogSetting"].(map[string]any)
+				f, _ := logging["Format"].(string)
+				formats = append(formats, f)
+			}
+		}
+		if len(formats) != 1 {
+			t.Fatalf("%s: access log formats %q, want one stage's", name, formats)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(formats[0]), &fields); err != nil {
+			t.Fatalf("%s: access log format %q: not a JSON object: %v", name, formats[0], err)
+		}
+		return fields
+	}
+	cdk := format("CDK", defaultStack(t).parsed)
+	sam := format("template.yaml", translateSAM(t))
+	if diff := cmp.Diff(cdk, sam); diff != "" {
+		t.Errorf("access log fields (-CDK +template.yaml):\n%s", diff)
+	}
+	// API Gateway wants one of the two and advises both.
+	for field, v := range map[string]string{
+		"requestId":         "$context.requestId",
+		"extendedRequestId": "$context.extendedRequestId",
+	} {
+		if cdk[field] != v {
+			t.Errorf("access log %s = %v, want %s", field, cdk[field], v)
+		}
 	}
 }
 

@@ -82,11 +82,15 @@ type NotesStackProps struct {
 	LogLevel string
 
 	// RevocationCacheTTL is the authorizer's REVOCATION_CACHE_TTL (nil:
-	// the function's default, 10 seconds).
+	// the function's default, 10 seconds; 0 with
+	// FlushAuthorizerCacheOnSignOut, which refuses any other value).
 	RevocationCacheTTL awscdk.Duration
 	// FlushAuthorizerCacheOnSignOut makes each sign-out flush API
 	// Gateway's authorizer cache of the stage (every user's cached
-	// decisions), and allows the sign-out function that call only.
+	// decisions), and allows the sign-out function that call only. The
+	// authorizer then caches nothing it reads of the revocation table
+	// (REVOCATION_CACHE_TTL=0s): a warm authorizer's "not revoked" would
+	// otherwise put the Allow the flush removed back into the cache.
 	FlushAuthorizerCacheOnSignOut bool
 
 	// NoSelfSignUp closes the pool's public sign-up: only administrators
@@ -150,7 +154,7 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 	functions := map[string]awslambda.Function{
 		fnAddNote:   newAddNoteFunction(stack, p, notes),
 		fnListNotes: newListNotesFunction(stack, p, notes),
-		fnSignOut:   newSignOutFunction(stack, p, revocations, pool, api),
+		fnSignOut:   newSignOutFunction(stack, p, revocations, pool, api, deployedStageName(api)),
 	}
 	addRoutes(api, Routes, functions, auth.Authorizer)
 
@@ -308,6 +312,9 @@ func (props *NotesStackProps) withDefaults() NotesStackProps {
 	}
 	if p.ThrottleBurst == 0 {
 		p.ThrottleBurst = DefaultThrottleBurst
+	}
+	if p.FlushAuthorizerCacheOnSignOut && p.RevocationCacheTTL == nil {
+		p.RevocationCacheTTL = awscdk.Duration_Seconds(jsii.Number(0))
 	}
 	return p
 }

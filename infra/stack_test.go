@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -214,5 +215,76 @@ func TestSelfSignUp(t *testing.T) {
 				})
 			})
 		})
+	}
+}
+
+// cognitoStandardAttributes are the user pool's standard attributes. An
+// app client without WriteAttributes may write every one of them for the
+// signed-in user (UpdateUserAttributes with their access token), and no
+// custom attribute.
+var cognitoStandardAttributes = []string{
+	"address", "birthdate", "email", "family_name", "gender", "given_name", "locale", "middle_name", "name",
+	"nickname", "phone_number", "picture", "preferred_username", "profile", "updated_at", "website", "zoneinfo",
+}
+
+// TestRuleClaimsNotUserWritable checks that the route rules' claims and
+// binds name no attribute a user can set on themselves through the stack's
+// app client: a rule on such an attribute admits whoever writes the value
+// it wants.
+func TestRuleClaimsNotUserWritable(t *testing.T) {
+	s := defaultStack(t)
+	client := s.resource(t, s.id(t, "UserPool", "ApiClient"), "AWS::Cognito::UserPoolClient")
+	writable := cognitoStandardAttributes
+	if attrs, ok := client.Properties["WriteAttributes"].([]any); ok {
+		writable = nil
+		for _, a := range attrs {
+			writable = append(writable, fmt.Sprint(a))
+		}
+	}
+	for _, claim := range ruleClaims(t, RouteRules(Routes)) {
+		// The authorizer reads these only when verified: a user who
+		// changes one loses its verification until they confirm it.
+		if claim == "email" || claim == "phone_number" {
+			continue
+		}
+		if slices.Contains(writable, claim) {
+			t.Errorf("a route rule reads %s, which the app client lets users write", claim)
+		}
+	}
+}
+
+// ruleClaims returns the claims a rule set's claims and bind conditions
+// read, its anyOf included.
+func ruleClaims(t *testing.T, rules string) []string {
+	t.Helper()
+	var parsed []map[string]any
+	if err := json.Unmarshal([]byte(rules), &parsed); err != nil {
+		t.Fatalf("route rules: %v", err)
+	}
+	var claims []string
+	for _, rule := range parsed {
+		conditions := []any{rule}
+		if anyOf, ok := rule["anyOf"].([]any); ok {
+			conditions = append(conditions, anyOf...)
+		}
+		for _, c := range conditions {
+			c, _ := c.(map[string]any)
+			named, _ := c["claims"].(map[string]any)
+			claims = append(claims, keys(named)...)
+			bind, _ := c["bind"].(map[string]any)
+			for _, v := range bind {
+				claims = append(claims, fmt.Sprint(v))
+			}
+		}
+	}
+	slices.Sort(claims)
+	return slices.Compact(claims)
+}
+
+func TestRuleClaims(t *testing.T) {
+	rules := `[{"route": "ANY /admin/{proxy+}", "claims": {"custom:tenant": ["acme"]}},
+		{"route": "GET /users/{userId}/notes", "anyOf": [{"bind": {"userId": "sub"}}, {"claims": {"name": ["x"]}}]}]`
+	if diff := cmp.Diff([]string{"custom:tenant", "name", "sub"}, ruleClaims(t, rules)); diff != "" {
+		t.Errorf("ruleClaims (-want +got):\n%s", diff)
 	}
 }
