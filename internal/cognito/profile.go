@@ -94,17 +94,21 @@ func (r *rules) check(claims map[string]any) (verify.Identity, error) {
 			return id, fmt.Errorf("%w: an ID token carries no client_id", verify.ErrInvalidClaims)
 		}
 		id.Username = str(claims, "cognito:username")
-		if verified(claims, "email_verified") {
-			id.Email = str(claims, "email")
-		} else if _, ok := claims["email"]; ok {
-			id.Unverified = append(id.Unverified, "email")
-		}
-		if _, ok := claims["phone_number"]; ok && !verified(claims, "phone_number_verified") {
-			id.Unverified = append(id.Unverified, "phone_number")
-		}
 	case AccessToken:
 		id.ClientID = str(claims, "client_id")
 		id.Username = str(claims, "username")
+	}
+	// Cognito's access tokens carry no email or phone_number, but a
+	// pre-token-generation trigger can add them, with or without their
+	// *_verified claims: either kind of token vouches for them only
+	// together with a *_verified claim that is true in the same token.
+	if verified(claims, "email_verified") {
+		id.Email = str(claims, "email")
+	} else if _, ok := claims["email"]; ok {
+		id.Unverified = append(id.Unverified, "email")
+	}
+	if _, ok := claims["phone_number"]; ok && !verified(claims, "phone_number_verified") {
+		id.Unverified = append(id.Unverified, "phone_number")
 	}
 	if !slices.Contains(r.clients, id.ClientID) {
 		return id, fmt.Errorf("%w: %.80q", verify.ErrWrongClient, id.ClientID)

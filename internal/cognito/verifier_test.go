@@ -16,6 +16,7 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
@@ -342,5 +343,62 @@ func TestPoolIssuerRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := cognito.NewVerifier(good, keys, 0, nil); err != nil {
 		t.Errorf("NewVerifier(good) = %v", err)
+	}
+}
+
+// TestVerifiedContactClaims: email and phone_number count only with their
+// *_verified claim true in the same token, in access tokens too (a
+// pre-token-generation trigger can add them there).
+func TestVerifiedContactClaims(t *testing.T) {
+	f := newFixture(t, nil)
+	const email, phone = "boss@acme.com", "+15550100"
+	tests := []struct {
+		name                 string
+		emailOK, phoneOK     any // the *_verified claims; nil: absent
+		wantEmail, wantPhone bool
+		wantUnverified       []string
+	}{
+		{name: "both verified", emailOK: true, phoneOK: true, wantEmail: true, wantPhone: true},
+		{name: "verified as strings", emailOK: "true", phoneOK: "true", wantEmail: true, wantPhone: true},
+		{name: "both false", emailOK: false, phoneOK: false, wantUnverified: []string{"email", "phone_number"}},
+		{name: "no verified claims", wantUnverified: []string{"email", "phone_number"}},
+		{name: "other strings", emailOK: "yes", phoneOK: "True", wantUnverified: []string{"email", "phone_number"}},
+		{name: "email only", emailOK: true, phoneOK: false, wantEmail: true, wantUnverified: []string{"phone_number"}},
+	}
+	for _, kind := range []cognito.TokenUse{cognito.IDToken, cognito.AccessToken} {
+		for _, tt := range tests {
+			t.Run(string(kind)+"/"+tt.name, func(t *testing.T) {
+				claims := f.pool.AccessClaims(cognitotest.User{Sub: alice.Sub, Username: alice.Username}, now)
+				if kind == cognito.IDToken {
+					claims = f.pool.IDClaims(cognitotest.User{Sub: alice.Sub, Username: alice.Username}, now)
+				}
+				claims["email"], claims["phone_number"] = email, phone
+				for name, v := range map[string]any{"email_verified": tt.emailOK, "phone_number_verified": tt.phoneOK} {
+					if v != nil {
+						claims[name] = v
+					}
+				}
+				got, err := f.verifier.Verify(context.Background(), f.sign(t, claims))
+				if err != nil {
+					t.Fatalf("Verify() = %v, want no error", err)
+				}
+				wantEmail := ""
+				if tt.wantEmail {
+					wantEmail = email
+				}
+				if id := got.Identity(); id.Email != wantEmail {
+					t.Errorf("Identity().Email = %q, want %q", id.Email, wantEmail)
+				}
+				if v, ok := got.Claim("email"); ok != tt.wantEmail || (ok && v != email) {
+					t.Errorf("Claim(email) = %v, %t, want %t", v, ok, tt.wantEmail)
+				}
+				if v, ok := got.Claim("phone_number"); ok != tt.wantPhone || (ok && v != phone) {
+					t.Errorf("Claim(phone_number) = %v, %t, want %t", v, ok, tt.wantPhone)
+				}
+				if diff := cmp.Diff(tt.wantUnverified, got.Identity().Unverified); diff != "" {
+					t.Errorf("Identity().Unverified (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
