@@ -123,46 +123,43 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-deadlineMargin))
 		defer cancel()
 	}
-	now := h.now()
-	expiresAt := now.Add(h.maxValidity + Leeway)
-	if exp := c.expiresAt.Add(Leeway); exp.After(expiresAt) {
-		expiresAt = exp
-	}
-
 	out := outcome{status: http.StatusNoContent, caller: c, scope: "session"}
-	switch {
-	case everywhere:
-		out.scope, out.item = "everywhere", "sub"
-		if err := h.pool.SignOutEverywhere(ctx, c.username); err != nil {
-			out.status, out.err = http.StatusInternalServerError, err
-			out.message = "internal error: the sign-out was not completed and nothing was recorded; try again"
-			return out
-		}
-		err = h.store.RevokeUser(ctx, c.sub, now, expiresAt)
-	case c.originJTI != "":
+	if !everywhere && c.originJTI != "" {
 		// The session's refresh token mints tokens of this origin_jti
 		// until it expires: so must the item live.
 		out.item = "jti"
-		err = h.store.RevokeSession(ctx, c.originJTI, now.Add(h.maxRefresh+Leeway))
-	default:
-		// No session to name: the user's tokens issued until now are
-		// refused, and their refresh tokens revoked, or a refreshed token
-		// (a later iat) would pass at once.
-		out.scope, out.item = "everywhere (no origin_jti)", "sub"
+		if err := h.store.RevokeSession(ctx, c.originJTI, h.now().Add(h.maxRefresh+Leeway)); err != nil {
+			out.status, out.err = http.StatusInternalServerError, err
+			out.message = "internal error: the sign-out was not recorded; try again"
+			return out
+		}
+	} else {
+		// Everywhere, or no session to name: the user's tokens issued
+		// until now are refused, and their refresh tokens revoked, or a
+		// refreshed token (a later iat) would pass at once.
+		out.scope, out.item = "everywhere", "sub"
+		if !everywhere {
+			out.scope = "everywhere (no origin_jti)"
+		}
 		if err := h.pool.SignOutEverywhere(ctx, c.username); err != nil {
 			out.status, out.err = http.StatusInternalServerError, err
 			out.message = "internal error: the sign-out was not completed and nothing was recorded; try again"
 			return out
 		}
-		err = h.store.RevokeUser(ctx, c.sub, now, expiresAt)
-	}
-	if err != nil {
-		out.status, out.err = http.StatusInternalServerError, err
-		out.message = "internal error: the sign-out was not recorded; try again"
-		if everywhere {
-			out.message = "internal error: the sign-out was not recorded (refresh tokens were revoked); try again"
+		// The time is read once Cognito has answered: until then a refresh
+		// token could still mint a token, whose iat must fall before
+		// revokedBefore. ClockSkew more allows for Cognito's clock, which
+		// writes iat, running ahead of this one.
+		before := h.now().Add(ClockSkew)
+		expiresAt := before.Add(h.maxValidity + Leeway)
+		if exp := c.expiresAt.Add(Leeway); exp.After(expiresAt) {
+			expiresAt = exp
 		}
-		return out
+		if err := h.store.RevokeUser(ctx, c.sub, before, expiresAt); err != nil {
+			out.status, out.err = http.StatusInternalServerError, err
+			out.message = "internal error: the sign-out was not recorded (refresh tokens were revoked); try again"
+			return out
+		}
 	}
 
 	if h.flusher != nil {

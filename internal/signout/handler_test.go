@@ -86,10 +86,13 @@ func newRequest(body string) events.APIGatewayProxyRequest {
 	}
 }
 
-// Expiry of the items with the default 24 h validity: now + 24 h + 5 min;
-// of a session's item, the refresh token's 30 days + 5 min.
+// A sign-out everywhere revokes tokens issued before testNow plus
+// signout.ClockSkew (the clock does not move here while Cognito is called);
+// its sub# item lasts that + 24 h + 5 min with the default validity. A
+// session's item lasts from testNow for the refresh token's 30 days + 5 min.
 const (
-	defaultExpiresAt = 1795321089 + 24*3600 + 300
+	revokedBefore    = "2026-11-22T04:18:10.25Z"
+	defaultExpiresAt = 1795321089 + 1 + 24*3600 + 300
 	sessionExpiresAt = 1795321089 + 30*24*3600 + 300
 )
 
@@ -118,7 +121,7 @@ func TestHandle(t *testing.T) {
 			req:  noJTI,
 			wantCalls: []string{
 				"SignOutEverywhere(alice)",
-				fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt),
+				fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, defaultExpiresAt),
 			},
 		},
 		{
@@ -126,30 +129,30 @@ func TestHandle(t *testing.T) {
 			req:  newRequest(`{"everywhere": true}`),
 			wantCalls: []string{
 				"SignOutEverywhere(alice)",
-				fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt),
+				fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, defaultExpiresAt),
 			},
 		},
 		{
 			name:      "everywhere without a username: the sub",
 			req:       noUsername,
-			wantCalls: []string{"SignOutEverywhere(" + testSub + ")", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt)},
+			wantCalls: []string{"SignOutEverywhere(" + testSub + ")", fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, defaultExpiresAt)},
 		},
 		{
 			name:      "base64 body",
 			req:       b64,
-			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, defaultExpiresAt)},
+			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, defaultExpiresAt)},
 		},
 		{
 			name:      "shorter validity",
 			req:       newRequest(`{"everywhere": true}`),
 			opts:      []signout.Option{signout.WithTokenMaxValidity(time.Hour)},
-			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, 1795321089+3600+300)},
+			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, 1795321089+1+3600+300)},
 		},
 		{
 			name:      "the token's exp beyond the validity",
 			req:       longExpEverywhere,
 			opts:      []signout.Option{signout.WithTokenMaxValidity(time.Hour)},
-			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, 2026-11-22T04:18:09.25Z, %d)", testSub, 1795328289+300)},
+			wantCalls: []string{"SignOutEverywhere(alice)", fmt.Sprintf("RevokeUser(%s, %s, %d)", testSub, revokedBefore, 1795328289+300)},
 		},
 		{
 			name:      "a session's item outlives its refresh token",

@@ -17,17 +17,20 @@
 //     client should also revoke its refresh token (Cognito's RevokeToken),
 //     or it can mint new tokens of the session once the item expires.
 //   - everywhere: Cognito's AdminUserGlobalSignOut first, so that no refresh
-//     token of the user can mint new tokens, then the sub# item with
-//     revokedBefore = now rounded up to the next second, which refuses every
-//     token already issued. In that order, a failure leaves the caller's
-//     token working, so the client can simply try again; the other way round
-//     a failed Cognito call would leave the refresh tokens alive and the
-//     caller unable to retry.
+//     token of the user can mint new tokens, then the sub# item, which
+//     refuses every token already issued: its revokedBefore is the next
+//     whole second after the moment Cognito answered plus ClockSkew, so that
+//     a token minted while the call ran is refused too. In that order, a
+//     failure leaves the caller's token working, so the client can simply
+//     try again; the other way round a failed Cognito call would leave the
+//     refresh tokens alive and the caller unable to retry.
 //
-// Each item's expiresAt is when the last token it can refuse expires: now
-// plus the longest token validity of the pool (TOKEN_MAX_VALIDITY, 24 h by
-// default, Cognito's maximum) plus 5 minutes of clock leeway, or the
-// caller's own exp plus the leeway when that is later.
+// A sub# item's expiresAt is when the last token it can refuse expires: the
+// time it revokes before plus the longest token validity of the pool
+// (TOKEN_MAX_VALIDITY, 24 h by default, Cognito's maximum) plus 5 minutes of
+// clock leeway, or the caller's own exp plus the leeway when that is later.
+// A jti# item lives as long as the session's refresh token can mint tokens
+// (REFRESH_TOKEN_MAX_VALIDITY) plus the leeway.
 package signout
 
 import (
@@ -69,4 +72,9 @@ const (
 	Leeway = 5 * time.Minute
 	// MaxBodyBytes is the largest body accepted.
 	MaxBodyBytes = 1 << 10
+	// ClockSkew is added to the time a sign-out everywhere revokes tokens
+	// before: Cognito's clock, which writes iat, may run a little ahead of
+	// the function's. Tokens minted that much after the sign-out are
+	// refused too; the client signs in again.
+	ClockSkew = time.Second
 )
