@@ -69,7 +69,7 @@ func FuzzTokenExtraction(f *testing.F) {
 	fx := newFixture(f, nil)
 	token := fx.idToken(f)
 	for _, s := range []string{"Bearer " + token, token, "bearer  " + token, "Basic " + token, "Bearer", "",
-		"Bearer a.b.c", "Bearer " + token + "x", " \t", "Bearer\t" + token} {
+		"Bearer a.b.c", "Bearer " + token + "x", " \t", "Bearer\t" + token, "Bearer " + token + "\r", token + "\n", "\u00a0" + token} {
 		f.Add(s, true)
 		f.Add(s, false)
 	}
@@ -80,9 +80,10 @@ func FuzzTokenExtraction(f *testing.F) {
 		}
 		resp, err := fx.handler.Handle(context.Background(), ev)
 		checkAnswer(t, resp, err)
-		// Only the minted token, with or without its scheme, is allowed.
+		// Only the minted token, with or without its scheme, between
+		// spaces and tabs only, is allowed.
 		if err == nil {
-			v := strings.TrimSpace(value)
+			v := strings.Trim(value, " \t")
 			if scheme, rest, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "bearer") {
 				v = strings.TrimLeft(rest, " ")
 			}

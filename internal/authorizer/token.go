@@ -47,13 +47,22 @@ func headerValue(headers map[string]string, multi map[string][]string, header st
 	return found[0], nil
 }
 
-// bearer strips an optional Bearer scheme (RFC 6750) from an Authorization
-// value and checks that what is left is spelled as a compact JWS: three
-// non-empty base64url segments. Go's base64 decoder skips CR and LF, so
-// without this check one token would have many spellings (and a cache keyed
-// on the token string would see them as different tokens).
+// ows is HTTP's optional whitespace (RFC 9110, section 5.6.3), the only
+// characters trimmed around a value. API Gateway's identity validation
+// expression is a Java regular expression, whose '$' also matches before a
+// final line terminator: "Bearer <jwt>\r" or "<jwt>\n" reaches the function,
+// and a line break, vertical tab, form feed, NEL or no-break space there is
+// malformed, not trimmed as strings.TrimSpace would.
+const ows = " \t"
+
+// bearer strips an optional Bearer scheme (RFC 6750: the scheme, then one or
+// more spaces) from an Authorization value and checks that what is left is
+// spelled as a compact JWS: three non-empty base64url segments. Go's base64
+// decoder skips CR and LF, so without this check one token would have many
+// spellings (and a cache keyed on the token string would see them as
+// different tokens).
 func bearer(v string) (string, error) {
-	v = strings.TrimSpace(v)
+	v = strings.Trim(v, ows)
 	if v == "" {
 		return "", errNoToken
 	}
