@@ -40,7 +40,7 @@ func TestSampleEvent(t *testing.T) {
 		Sub:      "4c8f2a6e-1d3b-4e5f-9a7b-2c1d0e9f8a7b",
 		Username: "alice",
 		Email:    "alice@example.com",
-		Groups:   []string{"editors", "readers"},
+		Groups:   []string{"writers"},
 	}
 	if diff := cmp.Diff(wantPrincipal, principal); diff != "" {
 		t.Errorf("principal (-want +got):\n%s", diff)

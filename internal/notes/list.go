@@ -237,9 +237,11 @@ func parseLimit(s string) (int, bool) {
 }
 
 // isUserID reports whether s can be a sub: 1 to MaxUserIDLen bytes of the
-// characters the authorizer's bind rules accept ([A-Za-z0-9._@+-]).
+// characters the authorizer's bind rules accept ([A-Za-z0-9._@+-]), but not
+// "." or "..", which the bind rules refuse too: they name a path segment,
+// not a user (GET /users/../notes would list nobody's notes, an empty 200).
 func isUserID(s string) bool {
-	if s == "" || len(s) > MaxUserIDLen {
+	if s == "" || len(s) > MaxUserIDLen || s == "." || s == ".." {
 		return false
 	}
 	for i := range len(s) {

@@ -402,6 +402,11 @@ func TestListRejects(t *testing.T) {
 		{"userId with a space", listRequest(notes.ResourceUserNotes, "a b", nil, adminSub, notes.AdminGroup), "bad_user_id"},
 		{"userId with a star", listRequest(notes.ResourceUserNotes, "*", nil, adminSub, notes.AdminGroup), "bad_user_id"},
 		{"empty userId", listRequest(notes.ResourceUserNotes, "", nil, adminSub, notes.AdminGroup), "bad_user_id"},
+		{"userId ..", listRequest(notes.ResourceUserNotes, "..", nil, adminSub, notes.AdminGroup), "bad_user_id"},
+		{"userId .", listRequest(notes.ResourceUserNotes, ".", nil, adminSub, notes.AdminGroup), "bad_user_id"},
+		{"userId .. of a caller whose sub is ..", listRequest(notes.ResourceUserNotes, "..", nil, ".."), "bad_user_id"},
+		{"userId with a NUL", listRequest(notes.ResourceUserNotes, "a\x00b", nil, adminSub, notes.AdminGroup), "bad_user_id"},
+		{"userId with a non-ASCII letter", listRequest(notes.ResourceUserNotes, "b\u00f6b", nil, adminSub, notes.AdminGroup), "bad_user_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
