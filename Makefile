@@ -75,14 +75,18 @@ devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying 
 
 # The event and the env-vars file (SAM's format) for make invoke and make
 # sam-invoke: by default the ones make devtoken writes to .local/, with a
-# token its JWKS (still running, or restarted) verifies.
+# token its JWKS (still running, or restarted) verifies. make invoke runs
+# FUNCTION, any of template.yaml's, built by its build-<LogicalId> target
+# (for this machine), and fills an event's {{token}} from the file TOKEN.
 EVENT ?= .local/token.json
 ENV_VARS ?= .local/env.json
+FUNCTION ?= AuthorizerFunction
+TOKEN ?= .local/id-token
 
 .PHONY: invoke
-invoke: ## Run the real authorizer binary on EVENT under a local Lambda Runtime API, with ENV_VARS (no Docker; run make devtoken beside it first).
+invoke: ## Run FUNCTION (default AuthorizerFunction) as make build-<FUNCTION> builds it, on EVENT under a local Lambda Runtime API, with ENV_VARS and TOKEN (no Docker; run make devtoken beside it first).
 	@echo "compiling cmd/invoke (first run on a cold build cache: about 30 s)..." >&2
-	$(GO) run ./cmd/invoke -event $(EVENT) -env $(ENV_VARS)
+	$(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
 
 # ---- Tests ----
 

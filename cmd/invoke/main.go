@@ -1,15 +1,22 @@
-// Command invoke runs one of the project's functions on this machine, under
-// the test kit's local Lambda Runtime API, answers one event and prints the
-// answer and the function's log line for it: sam local invoke without
-// Docker.
+// Command invoke runs one of template.yaml's functions on this machine,
+// under the test kit's local Lambda Runtime API, answers one event and
+// prints the answer and the function's log line for it: sam local invoke
+// without Docker.
 //
 //	go run ./cmd/devtoken &                          # a local pool, .local/
 //	go run ./cmd/invoke -event .local/token.json     # make invoke
+//	go run ./cmd/invoke -function AddNoteFunction -event events/add-note.json -env events/env.json
 //
-// The settings come from an env-vars file in SAM's format (the one make
-// devtoken writes, .local/env.json), where http://host.docker.internal
-// becomes 127.0.0.1, since nothing runs in Docker here. An event holding the
-// {{token}} placeholder gets the ID token devtoken wrote to .local/id-token.
+// It builds the function the way sam build does, through the Makefile's
+// build-<LogicalId> target with ARTIFACTS_DIR set, overriding only the
+// platform (LAMBDA_ENV) with this machine's, so that the binary is built by
+// the recipe that ships. The settings come from an env-vars file in SAM's
+// format (the one make devtoken writes, .local/env.json, or events/env.json),
+// where http://host.docker.internal becomes 127.0.0.1, since nothing runs in
+// Docker here. The function gets dummy AWS credentials, not the shell's:
+// what it reaches is local (AWS_ENDPOINT_URL_DYNAMODB), and a real account's
+// credentials have no business there. An event holding the {{token}}
+// placeholder gets the token in -token (devtoken's ID token, .local/id-token).
 package main
 
 import (
@@ -20,9 +27,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,11 +41,26 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
-// functions maps a SAM logical id to the package of its main.
-var functions = map[string]string{
-	"AuthorizerFunction": "github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer",
-	"AddNoteFunction":    "github.com/gatehouse-dev/cognito-authorizer/cmd/add-note",
+// functions are template.yaml's functions, by logical id: each has a
+// build-<LogicalId> target in the Makefile, as sam build needs.
+var functions = []string{"AuthorizerFunction", "AddNoteFunction", "ListNotesFunction", "SignOutFunction"}
+
+// timeouts are the functions' Timeout in template.yaml: each invocation's
+// deadline, as sam local invoke sets it.
+var timeouts = map[string]time.Duration{
+	"AuthorizerFunction": 5 * time.Second,
+	"AddNoteFunction":    10 * time.Second,
+	"ListNotesFunction":  10 * time.Second,
+	"SignOutFunction":    10 * time.Second,
 }
+
+// region is the function's AWS_REGION unless the env-vars file sets one:
+// the sample pool's (events/env.json, make devtoken).
+const region = "eu-west-1"
+
+// dummyCredentials are the function's AWS credentials: enough to sign a
+// request to a local DynamoDB, useless anywhere else.
+var dummyCredentials = map[string]string{"AWS_ACCESS_KEY_ID": "local-invoke", "AWS_SECRET_ACCESS_KEY": "local-invoke"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -50,18 +76,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	event := fs.String("event", "events/token.json", "the event file")
 	envFile := fs.String("env", ".local/env.json", "env-vars file in SAM's format (empty: none)")
-	function := fs.String("function", "AuthorizerFunction", "the function's logical id: AuthorizerFunction or AddNoteFunction")
+	function := fs.String("function", "AuthorizerFunction", "the function's logical id in template.yaml: "+strings.Join(functions, ", "))
 	tokenFile := fs.String("token", ".local/id-token", "file holding the token for an event's {{token}}")
-	timeout := fs.Duration("timeout", 5*time.Second, "the invocation's deadline, as the function's timeout")
+	dir := fs.String("dir", ".", "the project's directory, whose Makefile builds the function")
+	timeout := fs.Duration("timeout", 0, "the invocation's deadline (0: the function's Timeout in template.yaml)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	pkg, ok := functions[*function]
-	if !ok {
-		return fmt.Errorf("-function %q: want AuthorizerFunction or AddNoteFunction", *function)
+	if !slices.Contains(functions, *function) {
+		return fmt.Errorf("-function %q: want one of template.yaml's functions: %s", *function, strings.Join(functions, ", "))
+	}
+	if *timeout <= 0 {
+		*timeout = timeouts[*function]
 	}
 	env, err := readEnv(*envFile, *function)
 	if err != nil {
@@ -79,13 +108,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		payload = apigwtest.FillToken(payload, strings.TrimSpace(string(tok)))
 	}
 
-	dir, err := os.MkdirTemp("", "invoke")
+	artifacts, err := os.MkdirTemp("", "invoke")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(stderr, "compiling %s (the first time: about a minute)...\n", *function)
-	binary, err := lambdatest.Build(ctx, pkg, dir)
+	defer os.RemoveAll(artifacts)
+	fmt.Fprintf(stderr, "compiling %s with make build-%[1]s (the first time: about a minute)...\n", *function)
+	binary, err := build(ctx, *dir, *function, artifacts)
 	if err != nil {
 		return err
 	}
@@ -122,10 +151,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// lambdaEnv is the environment of the Makefile's build recipe (its
+// LAMBDA_ENV) with this machine's platform in place of Lambda's
+// linux/arm64: the one thing make invoke changes in the recipe.
+func lambdaEnv() string {
+	return "CGO_ENABLED=0 GOOS=" + runtime.GOOS + " GOARCH=" + runtime.GOARCH
+}
+
+// build runs make build-<function> in dir, as sam build does, with
+// ARTIFACTS_DIR set to out and LAMBDA_ENV to lambdaEnv, and returns the
+// path of the bootstrap it wrote.
+func build(ctx context.Context, dir, function, out string) (string, error) {
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		return "", fmt.Errorf("make not found: install GNU make; the function is built by its make build-%s target, as sam build does: %w", function, err)
+	}
+	// make runs in dir: ARTIFACTS_DIR must not depend on where we are.
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, makeBin, "--no-print-directory", "-C", dir,
+		"build-"+function, "ARTIFACTS_DIR="+out, "LAMBDA_ENV="+lambdaEnv())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make build-%s: %w\n%s", function, err, b)
+	}
+	binary := filepath.Join(out, "bootstrap")
+	if _, err := os.Stat(binary); err != nil {
+		return "", fmt.Errorf("make build-%s wrote no bootstrap: %w", function, err)
+	}
+	return binary, nil
+}
+
 // readEnv reads the variables of function from a SAM env-vars file, with
-// http://host.docker.internal pointed at 127.0.0.1.
+// http://host.docker.internal pointed at 127.0.0.1, plus a region and
+// dummyCredentials unless the file sets them.
 func readEnv(file, function string) (map[string]string, error) {
-	env := map[string]string{"AWS_REGION": "eu-west-1"}
+	env := map[string]string{"AWS_REGION": region}
+	maps.Copy(env, dummyCredentials)
 	if file == "" {
 		return env, nil
 	}
@@ -137,7 +200,11 @@ func readEnv(file, function string) (map[string]string, error) {
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, fmt.Errorf("-env %s: not SAM's env-vars format: %w", filepath.Base(file), err)
 	}
-	for k, v := range all[function] {
+	vars, ok := all[function]
+	if !ok {
+		return nil, fmt.Errorf("-env %s has no %s section: the function would run without its settings (events/env.json has a section for every function)", file, function)
+	}
+	for k, v := range vars {
 		env[k] = strings.ReplaceAll(v, "http://host.docker.internal:", "http://127.0.0.1:")
 	}
 	return env, nil
