@@ -1,9 +1,16 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +22,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/stacktest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
 // localAPI is the sample stack under make start-api's local API Gateway,
@@ -253,5 +261,104 @@ func TestWholeAnswerReplay(t *testing.T) {
 		if r := api.call(t, tt.method, tt.path, tt.token, body); r.status != tt.status {
 			t.Errorf("%s %s = %s, want %d", tt.method, tt.path, r, tt.status)
 		}
+	}
+}
+
+// TestREADMEStartAPI runs the README's make start-api block as a user
+// would: start-api in a directory of its own (on a free port, tables in
+// memory), then each curl line, whose status must be the one its comment
+// gives.
+func TestREADMEStartAPI(t *testing.T) {
+	curl := testenv.LookPath(t, "curl", "apt-get install curl")
+	block := readmeBlock(t, "## Run the API locally: `make start-api`")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "start-api")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/start-api").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/start-api: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+
+	// From the repository's root, as make start-api runs it, writing where
+	// the README's commands, run in dir, find the tokens.
+	cmd := exec.Command(bin, "-dir", filepath.Join(dir, ".local", "start-api"))
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "PORT="+port, "TABLES=memory")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lambdatest.Output{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("start-api after Ctrl-C: %v\n%s", err, stderr)
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("start-api did not stop within 10 s of Ctrl-C")
+		}
+	})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), "ready: "); ok {
+				ready <- line
+			}
+		}
+	}()
+	select {
+	case url := <-ready:
+		if url != "http://127.0.0.1:"+port {
+			t.Fatalf("ready: %s, want http://127.0.0.1:%s", url, port)
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("start-api printed no ready line within 3 minutes:\n%s", stderr)
+	}
+
+	// One command per line once continuations are joined; each curl line
+	// ends with "# <status>: ...".
+	commands := strings.Split(strings.ReplaceAll(block, "\\\n", ""), "\n")
+	statusComment := regexp.MustCompile(`#\s*(\d{3})\b`)
+	ran := 0
+	for _, c := range commands {
+		c = strings.TrimSpace(c)
+		if !strings.HasPrefix(c, "curl ") {
+			continue
+		}
+		m := statusComment.FindStringSubmatch(c)
+		if m == nil {
+			t.Errorf("README line %q gives no status in its comment", c)
+			continue
+		}
+		line := strings.Replace(strings.Replace(c, "curl ", curl+" -sS ", 1), "127.0.0.1:3000", "127.0.0.1:"+port, 1)
+		sh := exec.Command("bash", "-c", line)
+		sh.Dir = dir
+		out, err := sh.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", c, err, out)
+			continue
+		}
+		first, _, _ := strings.Cut(string(out), "\n")
+		if !strings.Contains(first, " "+m[1]) {
+			t.Errorf("%s\n  answered %s, want %s", c, strings.TrimSpace(first), m[1])
+		}
+		ran++
+	}
+	if ran < 5 {
+		t.Errorf("ran %d curl lines of the README's block, want the block's 6", ran)
 	}
 }

@@ -19,15 +19,17 @@
 //	TABLES                               memory, moto or auto (default: moto when moto_server is installed)
 //
 // It writes the users' tokens to .local/start-api/tokens.json (and each
-// token to its own file beside it), prints "ready: <url>" once it serves,
-// then one JSON line per request; the functions' own logs go to
-// .local/start-api/functions.log.
+// token to its own file beside it; -dir names another directory), prints
+// "ready: <url>" once it serves, then one JSON line per request; the
+// functions' own logs go to .local/start-api/functions.log. Run it from the
+// repository's root: it builds the functions from there.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,7 +52,9 @@ const DefaultDir = ".local/start-api"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, DefaultDir, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	dir := flag.String("dir", DefaultDir, "where to write the tokens, the built functions and their logs")
+	flag.Parse()
+	if err := run(ctx, *dir, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "start-api:", err)
 		os.Exit(2)
 	}
