@@ -3,6 +3,7 @@ package revocation
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -72,6 +73,11 @@ func (f *fakeDynamo) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItem
 	out := &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{}}
 	var ids []string
 	for table, ka := range in.RequestItems {
+		if ka.ConsistentRead == nil || !*ka.ConsistentRead {
+			// An eventually consistent read can miss a sign-out written
+			// a moment before: the checker must never make one.
+			return nil, fmt.Errorf("fakeDynamo: an eventually consistent read of %s", table)
+		}
 		for _, k := range ka.Keys {
 			id := k[AttrID].(*types.AttributeValueMemberS).Value
 			ids = append(ids, id)
