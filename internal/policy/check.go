@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -90,56 +89,6 @@ func countBound(own, c condition) int {
 	return len(seen)
 }
 
-// checkOverlaps refuses a rule with bind whose resources another rule's
-// resource covers, for every value or for some: whoever passes the other
-// rule would get those users' resources. IAM's '*' matches across '/', so
-// GET /users/{id} (GET/users/*) covers GET /users/{userId}/notes, and
-// ANY /health (one resource per method, .../health) covers GET
-// /users/{name} for the user named health.
-//
-// Resources are literal segments and whole-segment '*'s, so a bound
-// segment can be covered for particular values only by being one of the
-// other rule's literal segments: the check tries each, and "@" (no literal
-// segment) for the values a '*' covers.
-func (rs *Rules) checkOverlaps() error {
-	candidates := []string{"@"}
-	for _, r := range rs.rules {
-		for _, s := range r.segs {
-			if s.kind == segLiteral && !slices.Contains(candidates, s.text) {
-				candidates = append(candidates, s.text)
-			}
-		}
-	}
-	for i, r := range rs.rules {
-		if !r.hasBind {
-			continue
-		}
-		for _, v := range candidates {
-			for _, sample := range r.resourceSuffixes(func(int) string { return v }) {
-				// A request API Gateway routes to another rule (a literal
-				// GET /users/me/notes beside GET /users/{userId}/notes)
-				// never reaches this one: no one's resources are at stake.
-				method, path, _ := strings.Cut(sample, "/")
-				if rs.match(MethodARN{Method: method, Path: path}) != i {
-					continue
-				}
-				for j, s := range rs.rules {
-					if i == j || !slices.ContainsFunc(s.suffixes, func(p string) bool { return globMatch(p, sample) }) {
-						continue
-					}
-					what := "covers it"
-					if v != "@" {
-						what = fmt.Sprintf("covers it for the value %q", v)
-					}
-					return &RuleError{Index: i, Err: fmt.Errorf("%w: %q passes through bind, but the resource of rules[%d] (%q) %s",
-						ErrOverlap, r.route, j, s.route, what)}
-				}
-			}
-		}
-	}
-	return nil
-}
-
 // schema is the shape checkJSON expects.
 type schema struct {
 	fields map[string]*schema // an object's only keys, or nil for any keys
@@ -162,8 +111,9 @@ const maxDepth = 8
 
 // checkJSON accepts one JSON array of rules and nothing after it, with
 // field names exactly as the format spells them (encoding/json would take
-// "Route" or "GROUPS" too) and no key twice in one object (encoding/json
-// would keep the last).
+// "Route" or "GROUPS" too), no key twice in one object (encoding/json
+// would keep the last) and no null (encoding/json would read "groups":
+// null as no condition, which admits every caller).
 func checkJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -174,8 +124,9 @@ func checkJSON(data []byte) error {
 	if tok != json.Delim('[') {
 		return errors.New("not a JSON array")
 	}
+	path := make([]pathElem, 0, maxDepth)
 	for i := 0; dec.More(); i++ {
-		if err := walk(dec, ruleSchema, 1); err != nil {
+		if err := walk(dec, ruleSchema, 1, path); err != nil {
 			return &RuleError{Index: i, Err: err}
 		}
 	}
@@ -188,7 +139,42 @@ func checkJSON(data []byte) error {
 	return nil
 }
 
-func walk(dec *json.Decoder, sc *schema, depth int) error {
+// pathElem is a step of walk into a rule: a member of an object (key) or
+// an element of an array (index). A path is spelt out only for an error.
+type pathElem struct {
+	elem  bool
+	key   string
+	index int
+}
+
+// pathString returns path as the format's fields read: anyOf[0].groups,
+// claims.custom:tenant, or, for a key that would not read plainly,
+// claims."a b"; the rule itself is "".
+func pathString(path []pathElem) string {
+	var b strings.Builder
+	for _, p := range path {
+		if p.elem {
+			fmt.Fprintf(&b, "[%d]", p.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		plain := p.key != "" && len(p.key) <= 64 && allBytes(p.key, func(c byte) bool {
+			return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ':' || c == '.' || c == '_' || c == '-'
+		})
+		if plain {
+			b.WriteString(p.key)
+		} else {
+			fmt.Fprintf(&b, "%.64q", p.key)
+		}
+	}
+	return b.String()
+}
+
+// walk checks the value at path against sc. The path's room for maxDepth
+// steps is allocated once.
+func walk(dec *json.Decoder, sc *schema, depth int, path []pathElem) error {
 	if depth > maxDepth {
 		return errors.New("nested too deeply")
 	}
@@ -197,14 +183,16 @@ func walk(dec *json.Decoder, sc *schema, depth int) error {
 		return err
 	}
 	switch tok {
+	case nil:
+		return nullError(pathString(path))
 	case json.Delim('['):
 		elem := sc.elem
 		if elem == nil {
 			elem = anySchema
 		}
 		for k := 0; dec.More(); k++ {
-			if err := walk(dec, elem, depth+1); err != nil {
-				return fmt.Errorf("[%d]: %w", k, err)
+			if err := walk(dec, elem, depth+1, append(path, pathElem{elem: true, index: k})); err != nil {
+				return err
 			}
 		}
 	case json.Delim('{'):
@@ -219,17 +207,14 @@ func walk(dec *json.Decoder, sc *schema, depth int) error {
 			if sc.fields != nil {
 				var ok bool
 				if sub, ok = sc.fields[k]; !ok {
-					return fmt.Errorf("%w: %.64q", ErrUnknownField, k)
+					return atPath(pathString(path), fmt.Errorf("%w: %.64q", ErrUnknownField, k))
 				}
 			}
 			if seen[k] {
-				return fmt.Errorf("%w: key %.64q twice in one object", ErrBadRules, k)
+				return atPath(pathString(path), fmt.Errorf("%w: key %.64q twice in one object", ErrBadRules, k))
 			}
 			seen[k] = true
-			if err := walk(dec, sub, depth+1); err != nil {
-				if sub.elem != nil {
-					return fmt.Errorf("%s%w", k, err)
-				}
+			if err := walk(dec, sub, depth+1, append(path, pathElem{key: k})); err != nil {
 				return err
 			}
 		}
@@ -238,4 +223,23 @@ func walk(dec *json.Decoder, sc *schema, depth int) error {
 	}
 	_, err = dec.Token() // the closing delimiter
 	return err
+}
+
+// nullError refuses a null at path: a null condition is not "no
+// condition" but a mistake, as an empty list is.
+func nullError(path string) error {
+	switch path {
+	case "":
+		return errors.New("the rule is null")
+	case "route":
+		return fmt.Errorf("%w: route is null", ErrBadPath)
+	}
+	return fmt.Errorf("%w: %s is null", ErrEmptyCondition, path)
+}
+
+func atPath(path string, err error) error {
+	if path == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }

@@ -109,10 +109,12 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		d.Route, d.Reason = rs.rules[matched].route, outs[matched].reason
 	case deniedBy >= 0:
 		d.Route, d.Reason = rs.rules[deniedBy].route, outs[deniedBy].reason
-	case matched >= 0:
+	case matched >= 0 && outs[matched].bound:
 		// Passed, but only through bind, for another value.
 		d.Route, d.Reason = rs.rules[matched].route, ReasonNotOwner
 	default:
+		// Also a trailing slash after a literal (GET /notes/): API Gateway
+		// routes it to GET /notes, but no rule's resource grants it.
 		d.Reason = ReasonNoRule
 	}
 	return d
@@ -120,11 +122,16 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 
 // match returns the index of the rule API Gateway routes a to, or -1.
 func (rs *Rules) match(a MethodARN) int {
-	segs := splitPath(a.Path)
+	return rs.route(a.Method, splitPath(a.Path))
+}
+
+// route returns the index of the rule API Gateway routes a request for
+// method and the path's segments to, or -1.
+func (rs *Rules) route(method string, segs []string) int {
 	best, bestScore := -1, []byte(nil)
 	var buf [16]byte
 	for i := range rs.rules {
-		score, ok := rs.rules[i].matchRoute(a.Method, segs, buf[:0])
+		score, ok := rs.rules[i].matchRoute(method, segs, buf[:0])
 		if ok && (best < 0 || string(score) > string(bestScore)) {
 			best, bestScore = i, slices.Clone(score)
 		}

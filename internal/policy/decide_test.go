@@ -30,6 +30,13 @@ const testPrefix = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/"
 // statement is checked to be an execute-api:Invoke Allow or Deny.
 func iamAllows(tb testing.TB, d Document, resource string) bool {
 	tb.Helper()
+	return apigwtest.Allows(iamDocument(tb, d), resource)
+}
+
+// iamDocument returns d as aws-lambda-go's type, once every statement is
+// checked to be an execute-api:Invoke Allow or Deny.
+func iamDocument(tb testing.TB, d Document) events.APIGatewayCustomAuthorizerPolicy {
+	tb.Helper()
 	doc := events.APIGatewayCustomAuthorizerPolicy{Version: d.Version}
 	for _, st := range d.Statement {
 		if len(st.Action) != 1 || st.Action[0] != Action {
@@ -40,7 +47,7 @@ func iamAllows(tb testing.TB, d Document, resource string) bool {
 		}
 		doc.Statement = append(doc.Statement, events.IAMPolicyStatement(st))
 	}
-	return apigwtest.Allows(doc, resource)
+	return doc
 }
 
 func mustARN(tb testing.TB, method, path string) MethodARN {
@@ -283,7 +290,10 @@ func TestMatchRoutePrecedence(t *testing.T) {
 	}
 	for path, want := range map[string]string{
 		"a/b": "GET /a/b", "a/z": "GET /a/{x}", "a/c/d": "GET /a/{p+}", "z/c/d": "GET /{x}/c/d",
-		"z": "ANY /{p+}", "": "GET /", "a/b/": "GET /a/{p+}",
+		"z": "ANY /{p+}", "": "GET /",
+		// API Gateway routes a path with a trailing slash as the path
+		// without it.
+		"a/b/": "GET /a/b", "a/z/": "GET /a/{x}", "z/c/d/": "GET /{x}/c/d", "/": "GET /",
 	} {
 		if i := rs.match(mustARN(t, "GET", path)); i < 0 || rs.rules[i].route != want {
 			t.Errorf("match(GET /%s) = %d, want %q", path, i, want)
@@ -315,5 +325,43 @@ func TestGlobMatch(t *testing.T) {
 		if got := globMatch(tt.p, tt.s); got != tt.want {
 			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.p, tt.s, got, tt.want)
 		}
+	}
+}
+
+// TestDecideTrailingSlash: API Gateway routes a path with a trailing slash
+// to the route without it; the decision names that route, and the policy
+// grants the path only where a resource ends in '*'.
+func TestDecideTrailingSlash(t *testing.T) {
+	rs, err := ParseRules(readFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name         string
+		c            caller
+		method, path string
+		allowed      bool
+		route        string
+		reason       Reason
+	}{
+		{"another user's notes", user, "GET", "users/u-2/notes/", false, "GET /users/{userId}/notes", ReasonNotOwner},
+		// The bound resource is GET/users/u-1/notes, without the slash.
+		{"own notes", user, "GET", "users/u-1/notes/", false, "GET /users/{userId}/notes", ReasonNotOwner},
+		{"admin", admin, "GET", "users/u-2/notes/", false, "", ReasonNoRule},
+		{"passed literal", user, "GET", "notes/", false, "", ReasonNoRule},
+		{"failed literal", user, "POST", "add-note/", false, "POST /add-note", ReasonMissingGroup},
+		{"greedy", admin, "DELETE", "admin/x/", true, "ANY /admin/{proxy+}", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := mustARN(t, tt.method, tt.path)
+			d := rs.Decide(a, tt.c)
+			if d.Allowed != tt.allowed || d.Route != tt.route || d.Reason != tt.reason {
+				t.Errorf("Decide(%s /%s) = %v %q %q, want %v %q %q", tt.method, tt.path, d.Allowed, d.Route, d.Reason, tt.allowed, tt.route, tt.reason)
+			}
+			if iam := iamAllows(t, d.Policy, a.String()); iam != d.Allowed {
+				t.Errorf("Decide(%s /%s).Allowed = %v, but IAM evaluates the policy to %v", tt.method, tt.path, d.Allowed, iam)
+			}
+		})
 	}
 }

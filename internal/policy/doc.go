@@ -33,9 +33,11 @@
 // listed values, or an array with such an element), bind (path variable to
 // claim name: the segment must be the caller's value of that string claim,
 // and only values of [A-Za-z0-9._@+-], at most MaxBindValue bytes, other
-// than "." and "..", count). A rule passes when its own conditions hold
-// and, if it has anyOf, one of those condition sets does; a rule without
-// conditions admits every verified caller.
+// than "." and "..", count; never a {name+}, whose value spans segments).
+// A rule passes when its own conditions hold and, if it has anyOf, one of
+// those condition sets does; a rule without conditions admits every
+// verified caller. A null anywhere is refused like an empty list:
+// "groups": null is a mistake, not the absence of a condition.
 //
 // # The policy
 //
@@ -65,22 +67,38 @@
 //     narrower rule can therefore restrict what a broader rule grants, but
 //     never open up what a broader rule refuses. A failed rule whose path
 //     ends in a literal also denies that path with a trailing slash.
-//   - ParseRules refuses a rule with bind whose resources another rule's
-//     resource covers, for every value (GET /users/{id} covers GET
-//     /users/{userId}/notes) or for some (GET /{section}/health covers GET
-//     /users/{name} for the user named health): whoever passed the other
-//     rule would get those users' resources. A request API Gateway routes
-//     to a more specific literal route (GET /users/me/notes) is that
-//     route's, and not refused.
+//   - A rule passed through bind has no Deny, so ParseRules refuses a rule
+//     set in which a resource some caller can get allows a request that
+//     API Gateway routes to a rule with bind and that the rule refuses
+//     that caller. The resource can be another rule's (GET /users/{id}
+//     covers GET /users/{userId}/notes; GET /{section}/health covers GET
+//     /users/health; GET /{x}/bob/secret covers GET /u/bob/secret, routed
+//     to GET /u/{user}/{kind}; GET /files/{owner}/avatar covers GET
+//     /files/bob/diary/avatar, routed to GET /files/{owner}/{path+}),
+//     another caller's bound one, or the rule's own (GET
+//     /u/{x}/{owner}/{rest+} bound to alice grants GET/u/*/alice/*, which
+//     covers GET /u/a/bob/alice/c). A trailing slash counts: GET
+//     /users/{userId}/notes/{noteId}'s GET/users/*/notes/* covers GET
+//     /users/bob/notes/, which API Gateway routes to GET
+//     /users/{userId}/notes. The search is complete and conservative: it
+//     ignores Deny statements and takes a caller who holds a resource to
+//     meet only the conditions that resource required. A request API
+//     Gateway routes to a more specific literal route (GET
+//     /users/me/notes) is that route's, and not refused; nor is a caller's
+//     resource that covers requests the rule admits them to (an admin's
+//     GET/users/*/notes/* beside GET /users/{userId}/notes that admits
+//     admins too).
 //   - The same method and path twice (whatever the variables' names) is a
 //     duplicate and refused; ANY /x beside GET /x is not, and API Gateway
 //     routes GET to GET /x.
 //
 // Decision.Route names the rule API Gateway routes the request to (a
 // literal segment before {name}, {name} before {name+}, a method before
-// ANY), or, when none does, the rule whose resource decided; Reason is that
-// rule's failure, not_owner where the caller passed it only for other
-// values, or no_rule.
+// ANY; a path with one trailing slash as the path without it), or, when
+// none does, the rule whose resource decided; Reason is that rule's
+// failure, not_owner where the caller passed it only for other values, or
+// no_rule, also for a passed rule whose resource does not grant the path
+// with its trailing slash (GET /notes/).
 //
 // # Limits
 //

@@ -9,7 +9,8 @@ import (
 // <METHOD>/<path>, each variable as value(segment index) when value is
 // non-nil and returns non-empty, else as IAM's '*'. ANY is written out as
 // one resource per method rather than '*': IAM's '*' matches across '/', so
-// */notes would also cover GET/internal/secret/notes.
+// */notes would also cover GET/internal/secret/notes. The root is
+// <METHOD>/, as in the root's methodArn.
 func (r *rule) resourceSuffixes(value func(seg int) string) []string {
 	var b strings.Builder
 	for i, s := range r.segs {
@@ -27,6 +28,9 @@ func (r *rule) resourceSuffixes(value func(seg int) string) []string {
 		b.WriteByte('*')
 	}
 	path := b.String()
+	if path == "" {
+		path = "/"
+	}
 	if r.method != "ANY" {
 		return []string{r.method + path}
 	}
@@ -80,8 +84,11 @@ func (r *rule) matchRoute(method string, segs []string, score []byte) ([]byte, b
 }
 
 // splitPath splits a request path (without its leading slash) into
-// segments; the root has none.
+// segments; the root has none. API Gateway routes a path with a trailing
+// slash as the path without it (GET /users/bob/notes/ to GET
+// /users/{userId}/notes), so one trailing slash is dropped.
 func splitPath(path string) []string {
+	path = strings.TrimSuffix(path, "/")
 	if path == "" {
 		return nil
 	}

@@ -48,3 +48,23 @@ func TestTrailingSlashDenied(t *testing.T) {
 		t.Errorf("Decide(GET /notes/) for a non-writer = allowed by %q", d.Route)
 	}
 }
+
+// The root's resource was <METHOD> while its methodArn ends in <METHOD>/:
+// GET / never allowed anything, and its Deny missed the root, which
+// another rule's GET/* matched.
+func TestRootRule(t *testing.T) {
+	rs, err := ParseRules([]byte(`[{"route": "GET /", "groups": ["admins"]}, {"route": "GET /{x}"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		c    caller
+		want bool
+	}{{user, false}, {admin, true}} {
+		a := mustARN(t, "GET", "")
+		d := rs.Decide(a, tt.c)
+		if d.Allowed != tt.want || d.Route != "GET /" || iamAllows(t, d.Policy, a.String()) != tt.want {
+			t.Errorf("Decide(GET /) for groups %q = %v by %q, want %v by GET /", tt.c.groups, d.Allowed, d.Route, tt.want)
+		}
+	}
+}

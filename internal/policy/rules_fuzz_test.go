@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -128,4 +129,35 @@ func BenchmarkParseRules(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkParseRules100Bind parses 100 rules of which half pass through
+// bind, the rules the overlap check works on.
+func BenchmarkParseRules100Bind(b *testing.B) {
+	data := []byte(manyBindRules(100))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRules(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// manyBindRules returns n rules: every other one a user's notes, for the
+// user (bind) or an admin, the others with a group.
+func manyBindRules(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		if i%2 == 0 {
+			b.WriteString(`{"route": "GET /u` + itoa(i) + `/{userId}/notes", "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins"]}]}`)
+			continue
+		}
+		b.WriteString(`{"route": "` + methods[i%len(methods)] + ` /r` + itoa(i) + `/{id}/items", "groups": ["g` + itoa(i%5) + `"]}`)
+	}
+	b.WriteString("]")
+	return b.String()
 }

@@ -80,16 +80,52 @@ func TestParseRulesErrors(t *testing.T) {
 		{"empty scope", `[{"route": "GET /a", "scopes": [""]}]`, ErrEmptyCondition, 0, "scopes"},
 		{"empty claims", `[{"route": "GET /a", "claims": {}}]`, ErrEmptyCondition, 0, "claims"},
 		{"empty claim values", `[{"route": "GET /a", "claims": {"x": []}}]`, ErrEmptyCondition, 0, "claims.x"},
-		{"null claim values", `[{"route": "GET /a", "claims": {"x": null}}]`, ErrEmptyCondition, 0, "claims.x"},
+		// null is not "no condition" (encoding/json would read it so, and
+		// admit every caller) but a mistake, like an empty list.
+		{"null groups", `[{"route": "GET /a", "groups": null}]`, ErrEmptyCondition, 0, "groups is null"},
+		{"null group", `[{"route": "GET /a", "groups": ["a", null]}]`, ErrEmptyCondition, 0, "groups[1] is null"},
+		{"null scopes", `[{"route": "GET /a", "scopes": null}]`, ErrEmptyCondition, 0, "scopes is null"},
+		{"null claims", `[{"route": "GET /a", "claims": null}]`, ErrEmptyCondition, 0, "claims is null"},
+		{"null claim values", `[{"route": "GET /a", "claims": {"x": null}}]`, ErrEmptyCondition, 0, "claims.x is null"},
+		{"null claim value", `[{"route": "GET /a", "claims": {"custom:t": ["a", null]}}]`, ErrEmptyCondition, 0, "claims.custom:t[1] is null"},
+		{"null claim odd name", `[{"route": "GET /a", "claims": {"a b": null}}]`, ErrEmptyCondition, 0, `claims."a b" is null`},
+		{"null bind", `[{"route": "GET /a/{x}", "bind": null}]`, ErrEmptyCondition, 0, "bind is null"},
+		{"null bind value", `[{"route": "GET /a/{x}", "bind": {"x": null}}]`, ErrEmptyCondition, 0, "bind.x is null"},
+		{"null anyOf", `[{"route": "GET /a", "anyOf": null}]`, ErrEmptyCondition, 0, "anyOf is null"},
+		{"null alternative", `[{"route": "GET /a", "anyOf": [{"groups": ["a"]}, null]}]`, ErrEmptyCondition, 0, "anyOf[1] is null"},
+		{"null in alternative", `[{"route": "GET /a/{x}", "anyOf": [{"bind": {"x": "sub"}, "groups": null}]}]`, ErrEmptyCondition, 0, "anyOf[0].groups is null"},
+		{"null route", `[{"route": "GET /a"}, {"route": null}]`, ErrBadPath, 1, "route is null"},
+		{"null rule", `[{"route": "GET /a"}, null]`, ErrBadRules, 1, "rule is null"},
 		{"empty bind", `[{"route": "GET /a/{x}", "bind": {}}]`, ErrEmptyCondition, 0, "bind"},
 		{"bind no claim", `[{"route": "GET /a/{x}", "bind": {"x": ""}}]`, ErrEmptyCondition, 0, "bind"},
 		{"empty anyOf", `[{"route": "GET /a", "anyOf": []}]`, ErrEmptyCondition, 0, "anyOf"},
 		{"empty alternative", `[{"route": "GET /a", "anyOf": [{}]}]`, ErrEmptyCondition, 0, "anyOf[0]"},
 		{"bind to no var", `[{"route": "GET /users/{id}", "bind": {"userId": "sub"}}]`, ErrUnboundVar, 0, "userId"},
 		{"bind to literal", `[{"route": "GET /users/me", "anyOf": [{"bind": {"me": "sub"}}]}]`, ErrUnboundVar, 0, "anyOf[0]"},
+		// A bound value is one segment; GET/files/*/alice matches GET
+		// /files/x/bob/alice, routed here with owner bob/alice.
+		{"bind to greedy", `[{"route": "GET /files/{p}/{owner+}", "bind": {"owner": "sub"}}]`, ErrGreedyBind, 0, "{owner+}"},
+		{"bind to greedy in anyOf", `[{"route": "GET /files/{owner+}", "anyOf": [{"groups": ["a"]}, {"bind": {"owner": "sub"}}]}]`, ErrGreedyBind, 0, "anyOf[1]"},
 		{"covered by shorter", `[{"route": "GET /users/{id}"}, {"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}]`, ErrOverlap, 1, "rules[0]"},
 		{"covered by greedy ANY", `[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "ANY /{proxy+}", "groups": ["a"]}]`, ErrOverlap, 0, "rules[1]"},
 		{"covered by greedy", `[{"route": "GET /users/{userId}", "anyOf": [{"bind": {"userId": "sub"}}]}, {"route": "GET /users/{p+}"}]`, ErrOverlap, 0, ""},
+		// The issue's examples: a caller who passes one rule gets requests
+		// API Gateway routes to the bound rule, for other users' values.
+		{"greedy value spans segments", `[{"route": "GET /files/{owner}/{path+}", "bind": {"owner": "sub"}}, {"route": "GET /files/{owner}/avatar"}]`,
+			ErrOverlap, 0, `rules[1] ("GET /files/{owner}/avatar") grants GET/files/*/avatar, which allows GET /files/<any>/<any>/avatar`},
+		{"values in different variables", `[{"route": "GET /u/{user}/{kind}", "bind": {"user": "sub"}}, {"route": "GET /{x}/bob/secret"}]`,
+			ErrOverlap, 0, `rules[1] ("GET /{x}/bob/secret") grants GET/*/bob/secret, which allows GET /u/bob/secret`},
+		{"trailing slash", `[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "GET /users/{userId}/notes/{noteId}", "groups": ["support"]}]`,
+			ErrOverlap, 0, `rules[1] ("GET /users/{userId}/notes/{noteId}") grants GET/users/*/notes/*, which allows GET /users/<any>/notes/`},
+		{"own resource shifted", `[{"route": "GET /u/{x}/{owner}/{rest+}", "bind": {"owner": "sub"}}]`,
+			ErrOverlap, 0, `"GET /u/{x}/{owner}/{rest+}" passes through bind, but it grants GET/u/*/<sub>/* itself`},
+		{"another's bound resource", `[{"route": "GET /b/{v}", "bind": {"v": "sub"}}, {"route": "ANY /{o}/{p+}", "bind": {"o": "nick"}}]`,
+			ErrOverlap, 0, `rules[1] ("ANY /{o}/{p+}") grants GET/<nick>/*`},
+		// Support gets GET/users/*/notes/*, which matches GET
+		// /users/bob/notes/, and the list admits only admins and bob.
+		{"wider groups", `[{"route": "GET /users/{userId}/notes", "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins"]}]},` +
+			`{"route": "GET /users/{userId}/notes/{noteId}", "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins", "support"]}]}]`,
+			ErrOverlap, 0, "rules[1]"},
 		{"resource too long", `[{"route": "GET /` + strings.Repeat("a", 300) + `"}]`, ErrPolicyTooLarge, 0, "512"},
 		{"bound too long", `[{"route": "GET /` + strings.Repeat("a", 200) + `/{x}", "bind": {"x": "sub"}}]`, ErrPolicyTooLarge, 0, "bound"},
 		{"policy too large", manyRules(130), ErrPolicyTooLarge, -1, "130 rules"},
@@ -119,9 +155,16 @@ func TestParseRulesErrors(t *testing.T) {
 func TestParseRulesAccepts(t *testing.T) {
 	for _, in := range []string{
 		`[{"route": "GET /"}]`,
-		`[{"route": "GET /a", "groups": null}]`,
 		`[{"route": "ANY /a"}, {"route": "GET /a"}]`,
 		`[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "GET /users/me/notes"}]`,
+		// A user's list and items, for the user or an admin: whoever gets
+		// the items' GET/users/*/notes/* (which matches GET
+		// /users/bob/notes/, routed to the list) is an admin, whom the list
+		// admits, or bob.
+		`[{"route": "GET /users/{userId}/notes", "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins"]}]},
+		  {"route": "GET /users/{userId}/notes/{noteId}", "anyOf": [{"bind": {"userId": "sub"}}, {"groups": ["admins"]}]}]`,
+		`[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}, {"route": "GET /users/{userId}/notes/{noteId}", "bind": {"userId": "sub"}}]`,
+		`[{"route": "GET /files/{owner}/{path+}", "bind": {"owner": "sub"}}, {"route": "GET /files/{owner}/avatar", "bind": {"owner": "sub"}}]`,
 		`[{"route": "GET /t/{a}/{b}", "bind": {"a": "custom:tenant"}, "anyOf": [{"bind": {"b": "sub"}}, {"groups": ["admins"]}]}]`,
 		` [ {"route": "GET /a"} ] ` + "\n",
 	} {
