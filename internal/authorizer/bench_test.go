@@ -102,3 +102,15 @@ func BenchmarkAuthorizeRules100(b *testing.B) {
 		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/r0/7/items"})
 	benchAuthorize(b, f, ev, false)
 }
+
+// BenchmarkAuthorizeDenyRoute answers a valid ID token refused its route
+// by a rule (a group it lacks) while its policy allows another: Deny, with
+// the context, since API Gateway replays the answer on the other route.
+func BenchmarkAuthorizeDenyRoute(b *testing.B) {
+	f := newFixtureLogging(b, map[string]string{settings.EnvRouteRules: `[
+		{"route": "POST /add-note", "groups": ["billing"]},
+		{"route": "GET /notes"}]`}, io.Discard)
+	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + f.idToken(b),
+		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/add-note"})
+	benchAuthorize(b, f, ev, false)
+}
