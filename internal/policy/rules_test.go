@@ -3,8 +3,10 @@ package policy
 import (
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -195,4 +197,25 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// TestOverlapCheckIsBounded: routes of many variables beside greedy ones
+// make the overlap search exponential; past its budget the set is refused,
+// quickly, rather than checked for seconds at every cold start.
+func TestOverlapCheckIsBounded(t *testing.T) {
+	vars := make([]string, 16)
+	for i := range vars {
+		vars[i] = "{v" + strconv.Itoa(i) + "}"
+	}
+	path := strings.Join(vars, "/")
+	data := `[{"route": "GET /a/` + path + `/{rest+}", "bind": {"v0": "sub"}},
+		{"route": "GET /c/` + path + `/{x+}"}]`
+	start := time.Now()
+	_, err := ParseRules([]byte(data))
+	if took := time.Since(start); !errors.Is(err, ErrOverlap) || took > 5*time.Second {
+		t.Errorf("ParseRules(16 variables beside a greedy route) = %v after %v, want %v within seconds", err, took, ErrOverlap)
+	}
+	if _, err := ParseRules([]byte(manyBindRules(100))); err != nil {
+		t.Errorf("ParseRules(100 rules, half bound) = %v, want them accepted within the budget", err)
+	}
 }
