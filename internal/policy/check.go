@@ -47,7 +47,8 @@ var policyOverhead = func() int {
 // resource (passed or failed) or, passed through bind, one resource per
 // condition set with a bind.
 func (rs *Rules) checkLimits() error {
-	total := policyOverhead
+	// The Deny of re-spelled requests (denyEncoded, denyEmptySegment).
+	total := policyOverhead + 2*(maxPrefixLen+len(denyEmptySegment)+3)
 	for i, r := range rs.rules {
 		wild := maxPrefixLen + len(r.suffixes[0]) + 1 // + a trailing slash when denied
 		if wild > MaxResourceLen {

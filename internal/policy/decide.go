@@ -42,6 +42,14 @@ type Decision struct {
 	Policy Document
 }
 
+// The Deny resources, after the stage's prefix, of requests spelled other
+// than the rules spell paths: with a percent-encoded byte, or an empty
+// segment.
+const (
+	denyEncoded      = "*%*"
+	denyEmptySegment = "*//*"
+)
+
 // outcome is how one rule went for one caller.
 type outcome struct {
 	passed    bool
@@ -82,6 +90,14 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Allow), Resource: allow})
 	}
 	if len(deny) > 0 {
+		// A Deny lists paths as the rules spell them; a request can reach
+		// the same method spelled otherwise: percent-encoded (%61dmin for
+		// admin, if API Gateway routes on the decoded path while the
+		// methodArn keeps what was sent) or with an empty segment (GET //
+		// reaching GET /). Such requests are refused outright whenever
+		// something is denied, so that no Allow wildcard lets them past a
+		// failed rule's Deny.
+		deny = append(deny, prefix+denyEncoded, prefix+denyEmptySegment)
 		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Deny), Resource: deny})
 	}
 	if len(d.Policy.Statement) == 0 {

@@ -186,7 +186,7 @@ func TestDecidePolicyJSON(t *testing.T) {
 		testPrefix + `POST/add-note","` + testPrefix + `POST/add-note/","` +
 		testPrefix + `GET/admin/*","` + testPrefix + `POST/admin/*","` + testPrefix + `PUT/admin/*","` + testPrefix + `PATCH/admin/*","` +
 		testPrefix + `DELETE/admin/*","` + testPrefix + `HEAD/admin/*","` + testPrefix + `OPTIONS/admin/*","` +
-		testPrefix + `GET/reports","` + testPrefix + `GET/reports/"]}]}`
+		testPrefix + `GET/reports","` + testPrefix + `GET/reports/","` + testPrefix + `*%*","` + testPrefix + `*//*"]}]}`
 	if string(b) != want {
 		t.Errorf("policy = %s\nwant     %s", b, want)
 	}
@@ -243,9 +243,9 @@ func TestDecideBind(t *testing.T) {
 		{"auditor of the tenant", caller{groups: []string{"auditors"}, claims: map[string]any{"custom:tenant": "acme"}},
 			[]string{"GET/t/acme/u/*"}, "Allow"},
 		{"no tenant", caller{groups: []string{"auditors"}, claims: map[string]any{"sub": "s1"}},
-			[]string{"GET/t/*/u/*"}, "Deny"},
+			[]string{"GET/t/*/u/*", "*%*", "*//*"}, "Deny"},
 		{"bad value", caller{claims: map[string]any{"custom:tenant": "acme", "sub": "..", "username": "a/b"}},
-			[]string{"GET/t/*/u/*"}, "Deny"},
+			[]string{"GET/t/*/u/*", "*%*", "*//*"}, "Deny"},
 		{"one bad value", caller{claims: map[string]any{"custom:tenant": "acme", "sub": "s 1", "username": "bob@x.com"}},
 			[]string{"GET/t/acme/u/bob@x.com"}, "Allow"},
 	}
@@ -363,5 +363,39 @@ func TestDecideTrailingSlash(t *testing.T) {
 				t.Errorf("Decide(%s /%s).Allowed = %v, but IAM evaluates the policy to %v", tt.method, tt.path, d.Allowed, iam)
 			}
 		})
+	}
+}
+
+// TestDecideRespelledRequests: a request spelled otherwise than the rules
+// spell its path (percent-encoded, or with an empty segment) reaches the
+// same method in API Gateway but not the failed rule's Deny; whenever
+// something is denied, such requests are. (A review found both got past
+// the Deny through another rule's wildcard.)
+func TestDecideRespelledRequests(t *testing.T) {
+	tests := []struct {
+		rules, method, path string
+	}{
+		{`[{"route": "ANY /{proxy+}"}, {"route": "ANY /admin/{proxy+}", "groups": ["admins"]}]`, "DELETE", "%61dmin/tenants/7"},
+		{`[{"route": "GET /{x}"}, {"route": "GET /admin", "groups": ["admins"]}]`, "GET", "%61dmin"},
+		{`[{"route": "GET /{x}"}, {"route": "GET /", "groups": ["admins"]}]`, "GET", "/"},
+		{`[{"route": "ANY /{proxy+}"}, {"route": "ANY /", "groups": ["admins"]}]`, "POST", "/"},
+	}
+	for _, tt := range tests {
+		rs, err := ParseRules([]byte(tt.rules))
+		if err != nil {
+			t.Fatalf("ParseRules(%s) = %v", tt.rules, err)
+		}
+		d := rs.Decide(mustARN(t, tt.method, tt.path), caller{claims: map[string]any{"sub": "bob"}})
+		arn := testPrefix + tt.method + "/" + tt.path
+		if d.Allowed || iamAllows(t, d.Policy, arn) {
+			t.Errorf("%s: Decide(%s %s) allowed a caller without admins: %+v", tt.rules, tt.method, tt.path, d.Policy)
+		}
+	}
+	// Nothing denied: nothing is added, and a caller who passes every rule
+	// is not refused a percent-encoded value.
+	rs, _ := ParseRules([]byte(`[{"route": "GET /files/{name}"}]`))
+	d := rs.Decide(mustARN(t, "GET", "files/a%20b"), caller{})
+	if !d.Allowed || len(d.Policy.Statement) != 1 {
+		t.Errorf("Decide(GET /files/a%%20b) = %+v, want an Allow alone", d)
 	}
 }
