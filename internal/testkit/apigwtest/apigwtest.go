@@ -3,6 +3,8 @@
 // an integration gets once the authorizer allowed it, with the authorizer's
 // answer turned into requestContext.authorizer as API Gateway does. Allows
 // evaluates an authorizer's policy for a request as API Gateway does.
+// Gateway plays a whole REST API stage: routing, the authorizer with its
+// cache, the proxy integrations and the gateway responses (make start-api).
 //
 // The functions returning an error are for the local tools (the demo,
 // devtoken); those taking a testing.TB fail the test instead.

@@ -32,6 +32,8 @@ type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) (lambdatest.Result, error)
 }
 
+var _ Invoker = (*lambdatest.Function)(nil)
+
 // InvokerFunc is an Invoker made of a function.
 type InvokerFunc func(ctx context.Context, payload []byte) (lambdatest.Result, error)
 
@@ -102,17 +104,25 @@ const (
 	DefaultRegion          = "eu-west-1"
 	DefaultAccountID       = "123456789012"
 	DefaultFunctionTimeout = 10 * time.Second
-	// MaxBodySize is API Gateway's payload limit, 10 MB.
-	MaxBodySize = 10 << 20
-	// maxCacheEntries bounds the authorizer cache.
-	maxCacheEntries = 10000
 )
+
+// MaxBodySize is API Gateway's payload limit, 10 MB: a larger request
+// body is refused with 413.
+const MaxBodySize = 10 << 20
+
+// maxCacheEntries bounds the authorizer cache.
+const maxCacheEntries = 10000
 
 // Config describes a Gateway.
 type Config struct {
+	// APIID (default DefaultAPIID), Stage (apispec.StageName), Region
+	// (DefaultRegion) and AccountID (DefaultAccountID) make the methodArn
+	// and the proxy event's requestContext.
 	APIID, Stage, Region, AccountID string
-	Routes                          []Route
-	Authorizer                      *Authorizer
+	// Routes are the API's methods, all Lambda proxy integrations.
+	Routes []Route
+	// Authorizer guards every route without NoAuthorizer; nil: none.
+	Authorizer *Authorizer
 	// Responses are the API's gateway responses; the types it leaves out
 	// answer as API Gateway does by default.
 	Responses []apispec.GatewayResponse
@@ -150,8 +160,9 @@ type Entry struct {
 // (principalId, policy and context) per identity source for the TTL,
 // evaluates the policy, cached or not, for each request's methodArn,
 // passes principalId and the context as requestContext.authorizer (every
-// value as a string), and answers its own errors with the API's gateway
-// responses. It is safe for concurrent use.
+// context value as a string, and integrationLatency in milliseconds, a
+// number, as API Gateway adds it), and answers its own errors with the
+// API's gateway responses. It is safe for concurrent use.
 //
 // What it does not play: stages and deployments (one stage; the URL has no
 // stage prefix, as sam local start-api), throttling and usage plans, CORS,
@@ -269,6 +280,7 @@ func (g *Gateway) ControlHandler() http.Handler {
 	mux.HandleFunc("DELETE /restapis/{api}/stages/{stage}/cache/authorizers", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("api") != g.cfg.APIID || r.PathValue("stage") != g.cfg.Stage {
 			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("x-amzn-ErrorType", "NotFoundException")
 			w.WriteHeader(http.StatusNotFound)
 			json.NewEncoder(w).Encode(map[string]string{"message": "Invalid stage identifier specified"})
 			return
@@ -300,6 +312,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", q.id)
 	w.Header().Set("x-amz-apigw-id", q.ext)
 	g.serve(w, q)
+}
+
+// answered logs q and tells OnRequest, once its status is known and before
+// its answer is written: a client that has read the answer finds the entry
+// there.
+func (g *Gateway) answered(q *request, status int) {
+	q.entry.Status = status
+	r := q.r
 	g.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", q.entry.Method),
 		slog.String("path", q.entry.Path),
@@ -328,8 +348,14 @@ func (g *Gateway) serve(w http.ResponseWriter, q *request) {
 	q.entry.Route = route.Method + " " + route.Path
 	q.arn = g.MethodARN(r.Method, r.URL.EscapedPath())
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		g.fail(w, q, "REQUEST_TOO_LARGE", ptr("Request Too Long"))
+		return
+	case err != nil:
+		// The client went away while sending: no one to answer.
+		g.answered(q, 0)
 		return
 	}
 	q.body = body
@@ -704,13 +730,13 @@ func (g *Gateway) integrate(w http.ResponseWriter, q *request) {
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
-	q.entry.Status = *resp.StatusCode
+	g.answered(q, *resp.StatusCode)
 	w.WriteHeader(*resp.StatusCode)
 	w.Write(body)
 }
 
 func (g *Gateway) badGateway(w http.ResponseWriter, q *request) {
-	q.entry.Status = http.StatusBadGateway
+	g.answered(q, http.StatusBadGateway)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadGateway)
 	io.WriteString(w, `{"message": "Internal server error"}`)
@@ -733,7 +759,11 @@ func (g *Gateway) fail(w http.ResponseWriter, q *request, typ string, msg *strin
 	var headers map[string]string
 	for _, gr := range g.cfg.Responses {
 		if gr.Type == typ {
-			status, body, headers = gr.StatusCode, gr.Body, gr.Headers
+			body, headers = gr.Body, gr.Headers
+			// Without a status of its own a response keeps its type's.
+			if gr.StatusCode != 0 {
+				status = gr.StatusCode
+			}
 		}
 	}
 	quoted := "null"
@@ -742,14 +772,17 @@ func (g *Gateway) fail(w http.ResponseWriter, q *request, typ string, msg *strin
 		quoted = string(b)
 	}
 	body = strings.ReplaceAll(body, "$context.error.messageString", quoted)
+	plain := ""
 	if msg != nil {
-		body = strings.ReplaceAll(body, "$context.error.message", *msg)
+		plain = *msg
 	}
+	body = strings.ReplaceAll(body, "$context.error.message", plain)
 	for k, v := range headers {
 		w.Header().Set(k, v)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	q.entry.Status, q.entry.ErrorType = status, typ
+	q.entry.ErrorType = typ
+	g.answered(q, status)
 	w.WriteHeader(status)
 	io.WriteString(w, body)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -240,7 +241,9 @@ func TestGatewayReplaysWhatTheAuthorizerAnswers(t *testing.T) {
 	f.do(t, "POST", "/add-note", bearer)
 	a := f.do(t, "GET", "/notes", bearer)
 	var seen struct{ Authorizer map[string]any }
-	json.Unmarshal([]byte(a.body), &seen)
+	if err := json.Unmarshal([]byte(a.body), &seen); err != nil || a.status != 200 || a.entry.Authorizer != "cache" || seen.Authorizer["principalId"] != bob.Sub {
+		t.Fatalf("GET /notes after the Deny = %d %s (%+v), want 200 from the cached answer with bob's principalId", a.status, a.body, a.entry)
+	}
 	if seen.Authorizer["sub"] != nil {
 		t.Fatalf("GET /notes after a context-less Deny: the endpoint saw %v, want no sub (the replayed answer has none)", seen.Authorizer)
 	}
@@ -363,5 +366,165 @@ func TestJavaPattern(t *testing.T) {
 		if got := re.MatchString(tt.in); got != tt.want {
 			t.Errorf("JavaPattern(TokenPattern).MatchString(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// allowAll is an authorizer that allows every request of the stage, with a
+// context, and counts nothing: for the gateway's own paths.
+var allowAll = apigwtest.Handler(func(_ context.Context, ev json.RawMessage) (events.APIGatewayCustomAuthorizerResponse, error) {
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID: "p1",
+		PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+			{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{"arn:aws:execute-api:*"}}}},
+		Context: map[string]any{"n": 1.5, "b": true, "event": string(ev)},
+	}, nil
+})
+
+// reply is a function answering with what the test sets.
+func reply(resp any, err error) apigwtest.Invoker {
+	return apigwtest.Handler(func(context.Context, events.APIGatewayProxyRequest) (any, error) { return resp, err })
+}
+
+func serve(t *testing.T, cfg apigwtest.Config) string {
+	t.Helper()
+	gw, err := apigwtest.NewGateway(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func get(t *testing.T, method, url string, header map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// TestGatewayRouting: the most specific resource, then a method over ANY;
+// a greedy variable takes the rest of the path; NoAuthorizer skips the
+// authorizer.
+func TestGatewayRouting(t *testing.T) {
+	named := func(name string) apigwtest.Invoker {
+		return apigwtest.Handler(func(_ context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+			b, _ := json.Marshal(map[string]any{"name": name, "params": req.PathParameters, "query": req.MultiValueQueryStringParameters})
+			return events.APIGatewayProxyResponse{StatusCode: 200, Body: string(b)}, nil
+		})
+	}
+	auth := &counted{Invoker: allowAll}
+	url := serve(t, apigwtest.Config{
+		Routes: []apigwtest.Route{
+			{Method: "ANY", Path: "/files/{proxy+}", Function: named("any-greedy")},
+			{Method: "GET", Path: "/files/{proxy+}", Function: named("get-greedy")},
+			{Method: "GET", Path: "/files/{name}", Function: named("get-var")},
+			{Method: "GET", Path: "/files/readme", Function: named("get-literal")},
+			{Method: "GET", Path: "/health", Function: named("open"), NoAuthorizer: true},
+		},
+		Authorizer: &apigwtest.Authorizer{Type: "TOKEN", Header: "Authorization", CacheTTL: time.Minute, Function: auth},
+	})
+	tests := []struct {
+		method, path, want string
+		params             map[string]string
+	}{
+		{"GET", "/files/readme", "get-literal", nil},
+		{"GET", "/files/other", "get-var", map[string]string{"name": "other"}},
+		{"GET", "/files/a/b", "get-greedy", map[string]string{"proxy": "a/b"}},
+		{"DELETE", "/files/a", "any-greedy", map[string]string{"proxy": "a"}},
+		{"GET", "/files/readme/", "get-literal", nil},
+		{"GET", "/health", "open", nil},
+	}
+	for _, tt := range tests {
+		status, _, body := get(t, tt.method, url+tt.path+"?x=1&x=2", map[string]string{"Authorization": "t"})
+		var got struct {
+			Name   string
+			Params map[string]string
+			Query  map[string][]string
+		}
+		json.Unmarshal([]byte(body), &got)
+		if status != 200 || got.Name != tt.want || !reflect.DeepEqual(got.Params, tt.params) || len(got.Query["x"]) != 2 {
+			t.Errorf("%s %s = %d %s, want %s with %v and the query", tt.method, tt.path, status, body, tt.want, tt.params)
+		}
+	}
+	if status, _, _ := get(t, "GET", url+"/files", map[string]string{"Authorization": "t"}); status != 403 {
+		t.Errorf("GET /files (a greedy variable needs a segment) = %d, want 403", status)
+	}
+}
+
+// TestGatewayRequestAuthorizer: a REQUEST authorizer gets the request's
+// event; with the cache on a missing identity source is 401 without it,
+// with the cache off the authorizer is asked anyway.
+func TestGatewayRequestAuthorizer(t *testing.T) {
+	for _, ttl := range []time.Duration{time.Minute, 0} {
+		auth := &counted{Invoker: allowAll}
+		url := serve(t, apigwtest.Config{
+			Routes:     []apigwtest.Route{{Method: "GET", Path: "/notes", Function: echo}},
+			Authorizer: &apigwtest.Authorizer{Type: "REQUEST", Header: "X-Token", CacheTTL: ttl, Function: auth},
+		})
+		status, _, _ := get(t, "GET", url+"/notes", nil)
+		if wantStatus, wantCalls := map[bool]int{true: 401, false: 200}[ttl > 0], map[bool]int{true: 0, false: 1}[ttl > 0]; status != wantStatus || auth.count() != wantCalls {
+			t.Errorf("cache %v: GET /notes without X-Token = %d with %d invocations, want %d with %d", ttl, status, auth.count(), wantStatus, wantCalls)
+		}
+		status, _, body := get(t, "GET", url+"/notes?q=1", map[string]string{"X-Token": "abc"})
+		var seen struct{ Authorizer map[string]any }
+		json.Unmarshal([]byte(body), &seen)
+		var ev events.APIGatewayCustomAuthorizerRequestTypeRequest
+		json.Unmarshal([]byte(seen.Authorizer["event"].(string)), &ev)
+		if status != 200 || ev.Type != "REQUEST" || ev.Headers["X-Token"] != "abc" || ev.QueryStringParameters["q"] != "1" ||
+			ev.Resource != "/notes" || !strings.HasSuffix(ev.MethodArn, "/prod/GET/notes") {
+			t.Errorf("cache %v: the REQUEST authorizer got %+v (status %d)", ttl, ev, status)
+		}
+		if seen.Authorizer["n"] != "1.5" || seen.Authorizer["b"] != "true" {
+			t.Errorf("context %v, want numbers and booleans as strings", seen.Authorizer)
+		}
+	}
+}
+
+// TestGatewayIntegrationAnswers: what a function answers, and the 502 of a
+// failed or malformed answer.
+func TestGatewayIntegrationAnswers(t *testing.T) {
+	tests := []struct {
+		name   string
+		fn     apigwtest.Invoker
+		status int
+		header string
+		body   string
+	}{
+		{"headers merged", reply(events.APIGatewayProxyResponse{StatusCode: 201, Headers: map[string]string{"A": "1", "B": "x"},
+			MultiValueHeaders: map[string][]string{"B": {"2", "3"}}, Body: "ok"}, nil), 201, "1|2,3", "ok"},
+		{"base64 body", reply(events.APIGatewayProxyResponse{StatusCode: 200, Body: "aGk=", IsBase64Encoded: true}, nil), 200, "|", "hi"},
+		{"function error", reply(nil, errors.New("boom")), 502, "|", `{"message": "Internal server error"}`},
+		{"no status", reply(map[string]any{"body": "x"}, nil), 502, "|", `{"message": "Internal server error"}`},
+		{"not JSON object", reply("text", nil), 502, "|", `{"message": "Internal server error"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := serve(t, apigwtest.Config{Routes: []apigwtest.Route{{Method: "GET", Path: "/x", Function: tt.fn}}})
+			status, h, body := get(t, "GET", url+"/x", nil)
+			if got := h.Get("A") + "|" + strings.Join(h.Values("B"), ","); status != tt.status || body != tt.body || got != tt.header {
+				t.Errorf("GET /x = %d %q headers %s, want %d %q %s", status, body, got, tt.status, tt.body, tt.header)
+			}
+		})
+	}
+}
+
+// TestGatewayResponseWithoutStatus: a gateway response that sets no status
+// keeps its type's (it used to answer with none, and crash the handler).
+func TestGatewayResponseWithoutStatus(t *testing.T) {
+	url := serve(t, apigwtest.Config{
+		Routes:    []apigwtest.Route{{Method: "GET", Path: "/x", Function: echo}},
+		Responses: []apispec.GatewayResponse{{Type: apispec.ResponseMissingAuthenticationToken, Body: `{"m":$context.error.messageString}`}},
+	})
+	if status, _, body := get(t, "GET", url+"/nowhere", nil); status != 403 || body != `{"m":"Missing Authentication Token"}` {
+		t.Errorf("GET /nowhere = %d %s, want 403 with the response's body", status, body)
 	}
 }
