@@ -166,6 +166,16 @@ func TestStartAPIJourney(t *testing.T) {
 			want(t, "bob's access token of the same session", api.call(t, "GET", "/notes", bob.AccessToken, ""), 401, "invoked")
 			// alice's session is not bob's.
 			want(t, "alice GET /notes after bob signed out", api.call(t, "GET", "/notes", alice.IDToken, ""), 200, "invoked")
+
+			// carol signs out everywhere: Cognito revokes her refresh
+			// tokens, and every token of hers issued until then is refused.
+			want(t, "carol POST /sign-out everywhere", api.call(t, "POST", "/sign-out", carol.IDToken, `{"everywhere": true}`), 204, "invoked")
+			if _, ok := api.Pool.SignedOut("carol"); !ok {
+				t.Errorf("carol signed out everywhere, but the pool's AdminUserGlobalSignOut was not called for her")
+			}
+			api.clock.Add(apispec.DefaultCacheTTLSeconds*time.Second + time.Second)
+			time.Sleep(1100 * time.Millisecond)
+			want(t, "carol's access token after signing out everywhere", api.call(t, "GET", "/notes", carol.AccessToken, ""), 401, "invoked")
 		})
 	}
 }

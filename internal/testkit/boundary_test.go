@@ -28,7 +28,7 @@ const (
 
 // deployed are the binaries the deploy templates ship; each must be found
 // as a Lambda function below.
-var deployed = []string{module + "/cmd/authorizer", module + "/cmd/add-note", module + "/cmd/list-notes"}
+var deployed = []string{module + "/cmd/authorizer", module + "/cmd/add-note", module + "/cmd/list-notes", module + "/cmd/sign-out"}
 
 // localTools are the commands that run on a developer's machine only and
 // may use the test kit.

@@ -159,8 +159,9 @@ func (p *Pool) AddUser(u User) {
 	p.users[u.Username] = u
 }
 
-// SignedOut returns when the user was last signed out everywhere through
-// the API (AdminUserGlobalSignOut), and whether they were.
+// SignedOut returns when the user (by name) was last signed out
+// everywhere through the API (AdminUserGlobalSignOut, by name or sub), and
+// whether they were.
 func (p *Pool) SignedOut(username string) (time.Time, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -208,12 +209,18 @@ func (p *Pool) serveAPI(w http.ResponseWriter, r *http.Request, target string) {
 		return
 	}
 	p.mu.Lock()
-	_, known := p.users[in.Username]
+	// Cognito takes the user's name, or an alias such as their sub.
+	u, known := p.users[in.Username]
+	for _, v := range p.users {
+		if !known && v.Sub == in.Username {
+			u, known = v, true
+		}
+	}
 	if known && in.UserPoolId == p.ID {
 		if p.signedOut == nil {
 			p.signedOut = map[string]time.Time{}
 		}
-		p.signedOut[in.Username] = time.Now()
+		p.signedOut[u.Username] = time.Now()
 	}
 	p.mu.Unlock()
 	switch {

@@ -144,6 +144,13 @@ func TestAdminUserGlobalSignOut(t *testing.T) {
 	if _, ok := pool.SignedOut("alice"); !ok {
 		t.Errorf("SignedOut(alice) = false after a global sign-out")
 	}
+	pool.AddUser(cognitotest.User{Sub: "b0b-sub", Username: "bob"})
+	if err := signout.NewCognitoPool(client, pool.ID).SignOutEverywhere(t.Context(), "b0b-sub"); err != nil {
+		t.Fatalf("SignOutEverywhere(bob's sub) = %v", err)
+	}
+	if _, ok := pool.SignedOut("bob"); !ok {
+		t.Errorf("SignedOut(bob) = false after a global sign-out by his sub")
+	}
 	// An unknown user: UserNotFoundException, which the sign-out reads as
 	// done (no refresh token to revoke).
 	_, err = client.AdminUserGlobalSignOut(t.Context(), &cip.AdminUserGlobalSignOutInput{UserPoolId: aws.String(pool.ID), Username: aws.String("mallory")})

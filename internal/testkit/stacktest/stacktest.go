@@ -149,6 +149,18 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		}
 		s.onClose(func() error { return os.RemoveAll(binDir) })
 	}
+	// The API's address first: a port in use is said before the builds.
+	ln, err := net.Listen("tcp", addrOr(opts.Addr))
+	if err != nil {
+		return s, fmt.Errorf("listening for the API: %w", err)
+	}
+	s.onClose(func() error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	s.URL = "http://" + ln.Addr().String()
 	fmt.Fprintf(progress, "building the authorizer, add-note, list-notes and sign-out for this machine (the first time: a minute or two)...\n")
 	binaries, err := buildAll(ctx, binDir)
 	if err != nil {
@@ -188,12 +200,6 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return s, err
 	}
 
-	// The API, whose control plane the functions need before they start.
-	ln, err := net.Listen("tcp", addrOr(opts.Addr))
-	if err != nil {
-		return s, fmt.Errorf("listening for the API: %w", err)
-	}
-	s.URL = "http://" + ln.Addr().String()
 	fnLog := opts.Functions
 	if fnLog == nil {
 		fnLog = io.Discard
