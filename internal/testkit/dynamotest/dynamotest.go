@@ -293,6 +293,8 @@ func (s *Server) query(body []byte) (any, error) {
 		TableName              string
 		KeyConditionExpression string
 		ProjectionExpression   string
+		FilterExpression       string
+		IndexName              string
 		ScanIndexForward       *bool
 		Limit                  int
 		ExclusiveStartKey      item
@@ -300,6 +302,10 @@ func (s *Server) query(body []byte) (any, error) {
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
+	}
+	if in.FilterExpression != "" || in.IndexName != "" {
+		// Answering without them would answer wrong, not fail.
+		return nil, errValidation("dynamotest answers no FilterExpression and no IndexName")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -341,7 +347,9 @@ func (s *Server) query(body []byte) (any, error) {
 		items = items[i:]
 	}
 	out := map[string]any{}
-	if in.Limit > 0 && len(items) > in.Limit {
+	// DynamoDB gives a LastEvaluatedKey whenever it stops at Limit, even
+	// with nothing after it.
+	if in.Limit > 0 && len(items) >= in.Limit {
 		items = items[:in.Limit]
 		last := items[len(items)-1]
 		lek := item{t.hash: last[t.hash]}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
@@ -151,4 +152,51 @@ func conformance(t *testing.T, client *dynamodb.Client) {
 	if err := checker.Check(ctx, "carol", "s", now.Add(30*time.Second)); !errors.Is(err, revocation.ErrRevoked) {
 		t.Errorf("Check(a token of carol issued between two sign-outs) = %v, want %v: the later revokedBefore stays", err, revocation.ErrRevoked)
 	}
+}
+
+// TestConformancePaging: a Query that stops at Limit before the end gives
+// a LastEvaluatedKey, one that reaches the end before it none. At exactly
+// Limit DynamoDB may give one ("If LastEvaluatedKey is not empty, it does
+// not necessarily mean that there is more data in the result set",
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html)
+// and the stand-in does, where moto does not: the notes store reads both.
+func TestConformancePaging(t *testing.T) {
+	run := func(t *testing.T, client *dynamodb.Client, atLimit bool) {
+		notestest.CreateTable(t, client, "paging")
+		for _, id := range []string{"a", "b"} {
+			_, err := client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String("paging"), Item: map[string]types.AttributeValue{
+				notes.AttrUserID: &types.AttributeValueMemberS{Value: "u"}, notes.AttrNoteID: &types.AttributeValueMemberS{Value: id}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			limit int32
+			lek   bool
+		}{{1, true}, {2, atLimit}, {3, false}} {
+			out, err := client.Query(t.Context(), &dynamodb.QueryInput{TableName: aws.String("paging"),
+				KeyConditionExpression:    aws.String("#u = :u"),
+				ExpressionAttributeNames:  map[string]string{"#u": notes.AttrUserID},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberS{Value: "u"}},
+				Limit:                     aws.Int32(tt.limit)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(out.LastEvaluatedKey) > 0; got != tt.lek {
+				t.Errorf("Query(Limit %d) of 2 items: LastEvaluatedKey %v, want %v", tt.limit, got, tt.lek)
+			}
+		}
+	}
+	t.Run("dynamotest", func(t *testing.T) {
+		srv, err := dynamotest.Start("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		run(t, newClient(srv.URL()), true)
+	})
+	t.Run("moto", func(t *testing.T) {
+		mototest.IsolateAWS(t)
+		run(t, dynamodb.NewFromConfig(mototest.Config(mototest.Start(t))), false)
+	})
 }

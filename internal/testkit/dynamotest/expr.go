@@ -267,5 +267,9 @@ func (p *parser) primary() (expr, error) {
 	default:
 		return nil, fmt.Errorf("want a comparator after %s, not %s", t, strconv.Quote(op))
 	}
-	return compare{op: op, a: t, b: p.next()}, nil
+	b := p.next()
+	if b == "" || b == ")" || strings.EqualFold(b, "AND") || strings.EqualFold(b, "OR") {
+		return nil, fmt.Errorf("%s %s wants an operand", t, op)
+	}
+	return compare{op: op, a: t, b: b}, nil
 }
