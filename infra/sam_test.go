@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
@@ -84,7 +85,10 @@ type samResource struct {
 			} `yaml:"Authorizers"`
 		} `yaml:"Auth"`
 		GatewayResponses map[string]struct {
-			StatusCode        int               `yaml:"StatusCode"`
+			StatusCode         int `yaml:"StatusCode"`
+			ResponseParameters struct {
+				Headers map[string]string `yaml:"Headers"`
+			} `yaml:"ResponseParameters"`
 			ResponseTemplates map[string]string `yaml:"ResponseTemplates"`
 		} `yaml:"GatewayResponses"`
 	} `yaml:"Properties"`
@@ -275,22 +279,26 @@ func TestSAMTemplateMatchesStack(t *testing.T) {
 		t.Errorf("default authorizer = %+v, want TOKEN on %s, ValidationExpression TokenPattern (%s), ReauthorizeEvery %d",
 			def, DefaultTokenHeader, cognitoauth.TokenPattern, DefaultCacheTTLSeconds)
 	}
-	gotStatus := map[string]int{}
+	// The gateway responses are apispec's, as the construct deploys them
+	// and the local API plays them: status, headers (literals quoted) and
+	// body.
+	got := map[string]apispec.GatewayResponse{}
 	for typ, r := range tmpl.Resources[apis[0]].Properties.GatewayResponses {
-		gotStatus[typ] = r.StatusCode
-	}
-	wantStatus := map[string]int{
-		"UNAUTHORIZED": 401, "ACCESS_DENIED": 403,
-		"AUTHORIZER_FAILURE": 503, "AUTHORIZER_CONFIGURATION_ERROR": 503,
-	}
-	if diff := cmp.Diff(wantStatus, gotStatus); diff != "" {
-		t.Errorf("GatewayResponses (-want +got):\n%s", diff)
-	}
-	for _, typ := range []string{"AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"} {
-		r := tmpl.Resources[apis[0]].Properties.GatewayResponses[typ]
-		if got := r.ResponseTemplates["application/json"]; got != cognitoauth.UnavailableBody {
-			t.Errorf("GatewayResponses.%s body = %s, want %s", typ, got, cognitoauth.UnavailableBody)
+		gr := apispec.GatewayResponse{Type: typ, StatusCode: r.StatusCode, Body: r.ResponseTemplates["application/json"]}
+		for k, v := range r.ResponseParameters.Headers {
+			if gr.Headers == nil {
+				gr.Headers = map[string]string{}
+			}
+			gr.Headers[k] = strings.Trim(v, "'")
 		}
+		got[typ] = gr
+	}
+	want := map[string]apispec.GatewayResponse{}
+	for _, gr := range apispec.GatewayResponses() {
+		want[gr.Type] = gr
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("template.yaml's GatewayResponses (-apispec +template):\n%s", diff)
 	}
 }
 

@@ -45,7 +45,13 @@ func addGatewayResponses(scope constructs.Construct, api awsapigateway.IRestApi)
 			}
 			props.ResponseHeaders = &headers
 		}
-		awsapigateway.NewGatewayResponse(scope, jsii.String(ids[r.Type]), props)
+		// The ids of the first four stay as they were deployed (a new id
+		// replaces the resource); a type added later is named by itself.
+		id := ids[r.Type]
+		if id == "" {
+			id = r.Type
+		}
+		awsapigateway.NewGatewayResponse(scope, jsii.String(id), props)
 	}
 }
 
