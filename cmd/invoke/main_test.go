@@ -30,6 +30,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/dynamotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/notestest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
@@ -44,7 +45,7 @@ const installMake = "install GNU make (apt-get install make; macOS: xcode-select
 // TestInvokeSampleEvents runs every function of template.yaml on its sample
 // event, as make invoke does: built by its make target, with its section of
 // events/env.json, where the JWKS URL points at a local pool and the
-// DynamoDB endpoint at moto_server, holding the tables the file names. The
+// DynamoDB endpoint at the test kit's DynamoDB, holding the tables the file names. The
 // caller is the one the sample proxy events' requestContext.authorizer
 // names, with the groups they give.
 func TestInvokeSampleEvents(t *testing.T) {
@@ -107,7 +108,14 @@ func TestInvokeSampleEvents(t *testing.T) {
 	})
 
 	t.Run("DynamoDB functions", func(t *testing.T) {
-		endpoint := mototest.Start(t)
+		// The test kit's DynamoDB: Go only (its conformance with moto is
+		// dynamotest's own test).
+		srv, err := dynamotest.Start("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		endpoint := srv.URL()
 		cfg := mototest.Config(endpoint)
 		cfg.Region = region // where the functions look for the tables
 		db := dynamodb.NewFromConfig(cfg)

@@ -11,9 +11,18 @@ import (
 // all of them.
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
+// segKind is what a segment of a resource path is.
+type segKind byte
+
+const (
+	segLiteral segKind = iota
+	segVar             // {name}: one segment
+	segGreedy          // {name+}: one or more, last only
+)
+
 // segment is one part of a resource path.
 type segment struct {
-	kind byte   // 'l' literal, 'v' {name}, 'g' {name+}
+	kind segKind
 	text string // the literal, or the variable's name
 }
 
@@ -36,11 +45,11 @@ func parseResource(path string) ([]segment, error) {
 			if i != len(parts)-1 {
 				return nil, fmt.Errorf("resource path %q: %s is not the last segment", path, p)
 			}
-			segs[i] = segment{'g', p[1 : len(p)-2]}
+			segs[i] = segment{segGreedy, p[1 : len(p)-2]}
 		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
-			segs[i] = segment{'v', p[1 : len(p)-1]}
+			segs[i] = segment{segVar, p[1 : len(p)-1]}
 		default:
-			segs[i] = segment{'l', p}
+			segs[i] = segment{segLiteral, p}
 		}
 	}
 	return segs, nil
@@ -57,18 +66,18 @@ func match(segs []segment, parts []string) (score string, params map[string]stri
 			return "", nil, false
 		}
 		switch s.kind {
-		case 'l':
+		case segLiteral:
 			if unescape(parts[i]) != s.text {
 				return "", nil, false
 			}
 			b.WriteByte('2')
-		case 'v':
+		case segVar:
 			if params == nil {
 				params = map[string]string{}
 			}
 			params[s.text] = unescape(parts[i])
 			b.WriteByte('1')
-		case 'g':
+		case segGreedy:
 			if params == nil {
 				params = map[string]string{}
 			}
