@@ -2,8 +2,8 @@
 // token of each API Gateway TOKEN or REQUEST event and answers with an IAM
 // policy. Build it as bootstrap for the provided.al2023 runtime (make build).
 //
-// This is where the pieces are wired: settings, the JWKS cache, the Cognito
-// pool as an issuer of the verifier, and the handler.
+// This is where the pieces are wired: settings, the verifier (package wire,
+// shared with the test kit), the revocation check, and the handler.
 package main
 
 import (
@@ -18,12 +18,10 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 func main() {
@@ -45,21 +43,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	// second line for the Unauthorized each decision line already names.
 	lambdainit.RouteStdLog(log)
 
-	cache, err := jwks.New(jwks.Options{
-		URL:             cfg.JWKSURL,
-		Keys:            jwks.KeyPolicy{Algorithm: verify.Algorithm},
-		Timeout:         cfg.JWKSTimeout,
-		RefreshInterval: cfg.JWKSRefreshInterval,
-		Logger:          log,
-	})
+	verifier, cache, err := wire.Verifier(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := cognito.NewVerifier(cognito.PoolFrom(cfg), cache, cfg.Leeway, nil)
-	if err != nil {
-		return nil, err
-	}
-	hcfg := authorizer.ConfigFrom(cfg)
+	hcfg := wire.HandlerConfig(cfg)
 	if rev.Enabled() {
 		// Only then is there an AWS SDK client, and its cost.
 		checker, err := newRevocationChecker(ctx, getenv, rev, log)

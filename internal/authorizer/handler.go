@@ -27,7 +27,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
@@ -53,6 +52,17 @@ type Verifier interface {
 type Revocations interface {
 	Check(ctx context.Context, sub, originJTI string, issuedAt time.Time) error
 }
+
+// DefaultTokenHeader is the header a REQUEST event's token is read from
+// when Config names none.
+const DefaultTokenHeader = "Authorization"
+
+// AnswerMargin is how long before Lambda's deadline the handler stops
+// waiting (for keys, for stores) and answers: enough to write the answer
+// and the log line, so that API Gateway gets its answer rather than
+// Lambda's timeout. The settings' FUNCTION_TIMEOUT check counts the same
+// (cmd/authorizer's test keeps the two equal).
+const AnswerMargin = 150 * time.Millisecond
 
 // Config is what the handler decides with, beyond the token's verification.
 type Config struct {
@@ -82,7 +92,7 @@ type Handler struct {
 // New returns a Handler that verifies tokens with v and logs decisions to log.
 func New(cfg Config, v Verifier, log *slog.Logger) *Handler {
 	if cfg.TokenHeader == "" {
-		cfg.TokenHeader = settings.DefaultTokenHeader
+		cfg.TokenHeader = DefaultTokenHeader
 	}
 	return &Handler{cfg: cfg, verifier: v, log: log}
 }
@@ -105,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.
 	// deadline.
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-settings.AnswerMargin))
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
 		defer cancel()
 	}
 	resp, d = h.decide(ctx, raw)
@@ -224,15 +234,4 @@ func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
 		out.Statement[i] = events.IAMPolicyStatement(st)
 	}
 	return out
-}
-
-// ConfigFrom takes the handler's part of the authorizer's settings.
-func ConfigFrom(s settings.Authorizer) Config {
-	return Config{
-		TokenHeader:    s.TokenHeader,
-		RequiredScopes: s.RequiredScopes,
-		RequiredGroups: s.RequiredGroups,
-		Rules:          s.Rules,
-		Scope:          s.PolicyResource,
-	}
 }

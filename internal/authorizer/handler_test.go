@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 const (
@@ -390,7 +391,7 @@ func TestPanicIsUnauthorized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := authorizer.New(authorizer.ConfigFrom(cfg), panicVerifier{}, newLogger(logs))
+	h := authorizer.New(wire.HandlerConfig(cfg), panicVerifier{}, newLogger(logs))
 	resp, err := h.Handle(context.Background(), tokenEvent("a.b.c"))
 	if !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("Handle() with a panicking verifier = %+v, %v, want Unauthorized", resp, err)

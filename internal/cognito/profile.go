@@ -9,7 +9,6 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
@@ -158,13 +157,4 @@ func stringList(v any) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("type %T, want an array of strings", v)
 	}
-}
-
-// PoolFrom takes the pool's part of the authorizer's settings.
-func PoolFrom(s settings.Authorizer) Pool {
-	uses := make([]TokenUse, len(s.TokenUses))
-	for i, u := range s.TokenUses {
-		uses[i] = TokenUse(u)
-	}
-	return Pool{ID: s.UserPoolID, ClientIDs: s.ClientIDs, TokenUses: uses}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // Attribute names of the notes table. Its key is AttrUserID (partition key)
@@ -18,11 +16,11 @@ import (
 // table with these names. A user's notes come back from a Query in the order
 // they were created, because note ids sort by time.
 const (
-	AttrUserID    = settings.NotesPartitionKey // S: the owner's sub
-	AttrNoteID    = settings.NotesSortKey      // S: NewID
-	AttrNote      = "note"                     // S: the text
-	AttrEmail     = "email"                    // S: only where the token carried one
-	AttrCreatedAt = "createdAt"                // S: CreatedAtLayout
+	AttrUserID    = "userId"    // S: the owner's sub
+	AttrNoteID    = "noteId"    // S: NewID
+	AttrNote      = "note"      // S: the text
+	AttrEmail     = "email"     // S: only where the token carried one
+	AttrCreatedAt = "createdAt" // S: CreatedAtLayout
 )
 
 // CreatedAtLayout is the format of createdAt, in the table and in answers:

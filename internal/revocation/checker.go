@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // Defaults of a Checker.
 const (
-	// DefaultCacheTTL is how long a lookup's answer is reused.
-	DefaultCacheTTL = settings.DefaultRevocationCacheTTL
+	// DefaultCacheTTL is how long a lookup's answer is reused (the
+	// REVOCATION_CACHE_TTL default, which cmd/authorizer's test keeps equal).
+	DefaultCacheTTL = 10 * time.Second
 	// DefaultMaxEntries bounds the cache: about 150 bytes an entry.
 	DefaultMaxEntries = 10_000
 	// DefaultTimeout bounds a lookup whose ctx has no deadline. The

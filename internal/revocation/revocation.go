@@ -27,8 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // Errors returned by Checker.Check. Every failure matches ErrRevoked or
@@ -69,9 +67,9 @@ func Reason(err error) string {
 
 // Attribute names and id prefixes of the table's items.
 const (
-	AttrID            = settings.RevocationPartitionKey // S: PrefixSub or PrefixJTI, then the value
-	AttrRevokedBefore = "revokedBefore"                 // N: epoch seconds, sub# items only
-	AttrExpiresAt     = settings.RevocationTTLAttribute // N: epoch seconds, the table's TTL
+	AttrID            = "id"            // S: PrefixSub or PrefixJTI, then the value; the partition key
+	AttrRevokedBefore = "revokedBefore" // N: epoch seconds, sub# items only
+	AttrExpiresAt     = "expiresAt"     // N: epoch seconds, the table's TTL
 	PrefixSub         = "sub#"
 	PrefixJTI         = "jti#"
 )

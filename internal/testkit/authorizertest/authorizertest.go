@@ -1,6 +1,6 @@
 // Package authorizertest wires the authorizer's verifier and handler from
-// settings for tests and local tools, the way cmd/authorizer does for
-// Lambda.
+// settings for tests and local tools, with package wire as cmd/authorizer
+// does for Lambda.
 package authorizertest
 
 import (
@@ -8,10 +8,9 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 // NewVerifier returns a verifier configured by the authorizer's settings as
@@ -28,7 +27,7 @@ func NewVerifier(tb testing.TB, getenv func(string) string) *verify.Verifier {
 func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger, change ...func(*authorizer.Config)) *authorizer.Handler {
 	tb.Helper()
 	cfg := load(tb, getenv)
-	hcfg := authorizer.ConfigFrom(cfg)
+	hcfg := wire.HandlerConfig(cfg)
 	for _, c := range change {
 		c(&hcfg)
 	}
@@ -46,11 +45,7 @@ func load(tb testing.TB, getenv func(string) string) settings.Authorizer {
 
 func newVerifier(tb testing.TB, cfg settings.Authorizer) *verify.Verifier {
 	tb.Helper()
-	cache, err := jwks.New(jwks.Options{URL: cfg.JWKSURL, Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm}, Timeout: cfg.JWKSTimeout})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	v, err := cognito.NewVerifier(cognito.PoolFrom(cfg), cache, cfg.Leeway, nil)
+	v, _, err := wire.Verifier(cfg, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+)
+
+// TestSettingsMatchThePackages: the settings name values the domain
+// packages also hold as their own (they do not import settings); the two
+// must not drift apart.
+func TestSettingsMatchThePackages(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		set, have any
+	}{
+		{"AnswerMargin", settings.AnswerMargin, authorizer.AnswerMargin},
+		{"DefaultTokenHeader", settings.DefaultTokenHeader, authorizer.DefaultTokenHeader},
+		{"DefaultRevocationCacheTTL", settings.DefaultRevocationCacheTTL, revocation.DefaultCacheTTL},
+		{"RevocationPartitionKey", settings.RevocationPartitionKey, revocation.AttrID},
+		{"RevocationTTLAttribute", settings.RevocationTTLAttribute, revocation.AttrExpiresAt},
+	} {
+		if tt.set != tt.have {
+			t.Errorf("settings.%s = %v, the package's = %v", tt.name, tt.set, tt.have)
+		}
+	}
+}
