@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,23 +18,41 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
 
-// readmeBlock returns the first ```sh block after the heading in README.md.
+// documentation returns README.md and every page of docs/, one after the
+// other.
+func documentation(tb testing.TB) string {
+	tb.Helper()
+	pages, err := filepath.Glob("../docs/*.md")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var all strings.Builder
+	for _, p := range append([]string{"../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		all.Write(b)
+		all.WriteString("\n")
+	}
+	return all.String()
+}
+
+// readmeBlock returns the first ```sh block after the heading in README.md
+// or docs/.
 func readmeBlock(tb testing.TB, heading string) string {
 	tb.Helper()
 	return readmeSh(tb, "\n"+heading+"\n", "")
 }
 
-// readmeSh returns the first ```sh block after start in README.md, which
-// must end before end when end is not empty.
+// readmeSh returns the first ```sh block after start in README.md or a
+// page of docs/, which must end before end when end is not empty.
 func readmeSh(tb testing.TB, start, end string) string {
 	tb.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(b), start)
+	b := documentation(tb)
+	_, after, ok := strings.Cut(b, start)
 	if !ok {
-		tb.Fatalf("README.md has no %q", strings.TrimSpace(start))
+		tb.Fatalf("README.md and docs/ have no %q", strings.TrimSpace(start))
 	}
 	if end != "" {
 		if after, _, ok = strings.Cut(after, end); !ok {

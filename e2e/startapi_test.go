@@ -273,13 +273,12 @@ func TestWholeAnswerReplay(t *testing.T) {
 	}
 }
 
-// TestREADMEStartAPI runs the README's make start-api block as a user
-// would: start-api in a directory of its own (on a free port, tables in
+// TestREADMEStartAPI runs the README's Try it block as a user would: start-api in a directory of its own (on a free port, tables in
 // memory), then each curl line, whose status must be the one its comment
 // gives.
 func TestREADMEStartAPI(t *testing.T) {
 	curl := testenv.LookPath(t, "curl", "apt-get install curl")
-	block := readmeBlock(t, "## Run the API locally: `make start-api`")
+	block := readmeBlock(t, "## Try it")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "start-api")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/start-api").CombinedOutput(); err != nil {

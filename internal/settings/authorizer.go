@@ -55,7 +55,7 @@ const (
 )
 
 // AuthorizerSettings lists every variable the authorizer reads, in the order
-// the README documents them.
+// docs/configuration.md documents them.
 var AuthorizerSettings = []Setting{
 	{Name: EnvUserPoolID, Required: true, Doc: "The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
 	{Name: EnvClientIDs, Required: true, Doc: "Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},

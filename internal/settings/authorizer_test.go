@@ -134,12 +134,20 @@ func TestLoadAuthorizerReportsEveryProblem(t *testing.T) {
 	}
 }
 
-// TestREADMEDocumentsEverySetting keeps the README's configuration table in
-// step with Settings.
+// TestREADMEDocumentsEverySetting keeps the configuration tables of the
+// README and docs/ in step with Settings.
 func TestREADMEDocumentsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	pages, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var readme []byte
+	for _, p := range append([]string{"../../README.md"}, pages...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme = append(readme, b...)
 	}
 	// A variable several functions read has a row in each one's table.
 	rows := map[string][]string{}
@@ -155,11 +163,11 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 	for _, s := range all {
 		found, ok := rows[s.Name]
 		if !ok {
-			t.Errorf("README.md has no configuration row for %s", s.Name)
+			t.Errorf("README.md and docs/ have no configuration row for %s", s.Name)
 			continue
 		}
 		if s.Default != "" && !slices.ContainsFunc(found, func(row string) bool { return strings.Contains(row, s.Default) }) {
-			t.Errorf("README.md's rows for %s do not give its default %q: %s", s.Name, s.Default, found)
+			t.Errorf("the rows for %s do not give its default %q: %s", s.Name, s.Default, found)
 		}
 	}
 }

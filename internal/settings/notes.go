@@ -23,7 +23,7 @@ const (
 )
 
 // NotesSettings lists every variable the note functions read, in the order
-// the README documents them. Beyond these, the AWS SDK reads its standard
+// docs/sample-endpoints.md documents them. Beyond these, the AWS SDK reads its standard
 // variables (AWS_REGION, which Lambda sets, the credentials Lambda provides,
 // AWS_ENDPOINT_URL for every service ...) from the process environment.
 var NotesSettings = []Setting{

@@ -35,7 +35,7 @@ var (
 )
 
 // RevocationSettings lists the variables of the authorizer's revocation
-// check, in the order the README documents them. They come on top of
+// check, in the order docs/configuration.md documents them. They come on top of
 // AuthorizerSettings.
 var RevocationSettings = []Setting{
 	revocationTableSetting,

@@ -16,13 +16,13 @@ import (
 	"time"
 )
 
-// Setting documents one environment variable of a function. The README's
+// Setting documents one environment variable of a function. The docs'
 // configuration tables and the deploy templates are checked against these
 // lists.
 type Setting struct {
 	Name     string
 	Required bool
-	// Default is the value used when the variable is unset, as the README
+	// Default is the value used when the variable is unset, as the docs
 	// shows it.
 	Default string
 	Doc     string

@@ -29,7 +29,7 @@ const DefaultRefreshMaxValidity = 30 * 24 * time.Hour
 var refreshMaxValiditySetting = duration{EnvRefreshMaxValidity, DefaultRefreshMaxValidity, time.Hour, 3650 * 24 * time.Hour}
 
 // SignOutSettings lists every variable the sign-out function reads, in the
-// order the README documents them.
+// order docs/signing-out.md documents them.
 var SignOutSettings = []Setting{
 	{
 		Name:     EnvRevocationTable,

@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+)
+
+// maxREADMELines keeps the README a page a newcomer reads in ten minutes;
+// the rest is in docs/.
+const maxREADMELines = 400
+
+var (
+	mdLink    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	mdHeading = regexp.MustCompile(`(?m)^#{1,6} (.*)$`)
+)
+
+// anchor is GitHub's anchor of a heading.
+func anchor(heading string) string {
+	h := strings.ToLower(strings.TrimSpace(heading))
+	h = regexp.MustCompile(`[^\p{L}\p{N}_\- ]`).ReplaceAllString(h, "")
+	return strings.ReplaceAll(h, " ", "-")
+}
+
+// withoutCode drops fenced code blocks, where '#' starts no heading and
+// "](...)" is no link.
+func withoutCode(s string) string {
+	var out []string
+	code := false
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "```") {
+			code = !code
+			continue
+		}
+		if !code {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestDocumentationLinks checks every relative link of README.md and
+// docs/: the file exists and, with a #fragment, the page has that heading.
+func TestDocumentationLinks(t *testing.T) {
+	pages, err := filepath.Glob("../docs/*.md")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("docs/: %v, %d pages", err, len(pages))
+	}
+	pages = append([]string{"../README.md"}, pages...)
+	anchors := map[string]map[string]bool{}
+	text := map[string]string{}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text[p] = withoutCode(string(b))
+		anchors[p] = map[string]bool{}
+		for _, m := range mdHeading.FindAllStringSubmatch(text[p], -1) {
+			anchors[p][anchor(m[1])] = true
+		}
+	}
+	for _, p := range pages {
+		for _, m := range mdLink.FindAllStringSubmatch(text[p], -1) {
+			target := m[1]
+			if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path, frag, _ := strings.Cut(target, "#")
+			file := p
+			if path != "" {
+				file = filepath.Clean(filepath.Join(filepath.Dir(p), path))
+				if _, err := os.Stat(file); err != nil {
+					t.Errorf("%s links to %s: no such file", p, target)
+					continue
+				}
+			}
+			if frag == "" {
+				continue
+			}
+			if _, ok := anchors[file]; !ok {
+				t.Errorf("%s links to %s: a fragment of a page that is not Markdown", p, target)
+			} else if !anchors[file][frag] {
+				t.Errorf("%s links to %s: %s has no such heading", p, target, file)
+			}
+		}
+	}
+	if n := strings.Count(text["../README.md"], "\n"); n > maxREADMELines {
+		t.Errorf("README.md has %d lines of text, want at most %d: move the depth to docs/", n, maxREADMELines)
+	}
+}
+
+// TestTroubleshootingNamesEveryReason: every reason the log line can give
+// has a row in the README's troubleshooting table.
+func TestTroubleshootingNamesEveryReason(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "\n## Troubleshooting\n")
+	if !ok {
+		t.Fatal("README.md has no Troubleshooting section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	reasons := []string{
+		authorizer.ReasonBadEvent, authorizer.ReasonBadMethodARN, authorizer.ReasonPanic, authorizer.ReasonNoToken,
+		authorizer.ReasonMalformed, authorizer.ReasonMissingGroup, authorizer.ReasonMissingScope,
+		string(policy.ReasonMissingGroup), string(policy.ReasonMissingScope), string(policy.ReasonClaimMismatch),
+		string(policy.ReasonNotOwner), string(policy.ReasonNoRule),
+		revocation.ReasonRevoked, revocation.ReasonUnavailable,
+	}
+	for _, err := range []error{verify.ErrKeysUnavailable, verify.ErrNoToken, verify.ErrTooLarge, verify.ErrMalformed,
+		verify.ErrAlgorithm, verify.ErrHeader, verify.ErrMissingKeyID, verify.ErrUnknownKey, verify.ErrBadSignature,
+		verify.ErrWrongIssuer, verify.ErrWrongClient, verify.ErrWrongTokenUse, verify.ErrExpired, verify.ErrNotYetValid,
+		verify.ErrInvalidClaims} {
+		reasons = append(reasons, verify.Reason(err))
+	}
+	for _, r := range reasons {
+		if !strings.Contains(table, "`"+r+"`") {
+			t.Errorf("the Troubleshooting table has no row for the reason %s", r)
+		}
+	}
+}
