@@ -233,8 +233,8 @@ func (l *leakCase) route() string {
 type parser func([]byte) (*Rules, error)
 
 // iam answers, with the test kit's evaluator, whether a policy allows a
-// request. Compiling every resource of a policy for every request would
-// take minutes under -race, so it asks apigwtest.Allows about one
+// request. Matching every resource of a policy for every request doubles
+// the test's time under -race, so it asks apigwtest.Allows about one
 // resource at a time and remembers the answer (the tiny alphabet makes
 // resources recur across rule sets), then combines them as IAM does: a
 // matching Deny wins, else a matching Allow allows. A resource whose text

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -137,10 +138,30 @@ func invokes(action string) bool {
 	return iamPattern(strings.ToLower(action)).MatchString("execute-api:invoke")
 }
 
+// patterns caches compiled IAM patterns: the local API evaluates the same
+// policy's resources on every request, and the property tests the same
+// few thousand. It is emptied when it holds maxPatterns.
+var (
+	patternsMu sync.Mutex
+	patterns   = map[string]*regexp.Regexp{}
+)
+
+const maxPatterns = 10000
+
 // iamPattern compiles an IAM resource pattern into an anchored regexp.
 func iamPattern(p string) *regexp.Regexp {
+	patternsMu.Lock()
+	defer patternsMu.Unlock()
+	if re, ok := patterns[p]; ok {
+		return re
+	}
 	quoted := regexp.QuoteMeta(p)
 	quoted = strings.ReplaceAll(quoted, `\*`, `.*`)
 	quoted = strings.ReplaceAll(quoted, `\?`, `.`)
-	return regexp.MustCompile(`^(?s:` + quoted + `)$`)
+	re := regexp.MustCompile(`^(?s:` + quoted + `)$`)
+	if len(patterns) >= maxPatterns {
+		clear(patterns)
+	}
+	patterns[p] = re
+	return re
 }

@@ -200,24 +200,21 @@ func (p *parser) next() string {
 }
 
 func (p *parser) or() (expr, error) {
-	a, err := p.and()
-	for err == nil && strings.EqualFold(p.peek(), "OR") {
-		p.next()
-		var b expr
-		if b, err = p.and(); err == nil {
-			a = orExpr{a, b}
-		}
-	}
-	return a, err
+	return p.binary("OR", p.and, func(a, b expr) expr { return orExpr{a, b} })
 }
 
 func (p *parser) and() (expr, error) {
-	a, err := p.not()
-	for err == nil && strings.EqualFold(p.peek(), "AND") {
+	return p.binary("AND", p.not, func(a, b expr) expr { return andExpr{a, b} })
+}
+
+// binary parses operands joined by the keyword op, left to right.
+func (p *parser) binary(op string, operand func() (expr, error), join func(a, b expr) expr) (expr, error) {
+	a, err := operand()
+	for err == nil && strings.EqualFold(p.peek(), op) {
 		p.next()
 		var b expr
-		if b, err = p.not(); err == nil {
-			a = andExpr{a, b}
+		if b, err = operand(); err == nil {
+			a = join(a, b)
 		}
 	}
 	return a, err
