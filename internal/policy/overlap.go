@@ -274,8 +274,8 @@ type claimValue struct{ claim, value string }
 // among. The search is exponential in the variables of long routes beside
 // greedy ones (12 of each took seconds); real rule sets need far less (100
 // rules, 50 of them bound: 8,000 steps), and a set that needs more, about
-// 50 ms of work, is refused rather than left unchecked.
-const overlapBudget = 1_000_000
+// 10 ms of work, is refused rather than left unchecked.
+const overlapBudget = 200_000
 
 // walk aligns g's tokens from ti with the request's segments from qi. Once
 // the budget is spent it stops, answering true with s.over set.
