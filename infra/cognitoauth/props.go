@@ -1,0 +1,118 @@
+package cognitoauth
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+)
+
+// Defaults: what Props' zero values stand for.
+const (
+	DefaultCacheTTLSeconds = apispec.DefaultCacheTTLSeconds
+	DefaultTimeoutSeconds  = 5
+	DefaultLogLevel        = "info"
+	DefaultLogRetention    = awslogs.RetentionDays_ONE_MONTH
+	// MaxCacheTTLSeconds is the longest authorizer cache API Gateway
+	// offers (an hour).
+	MaxCacheTTLSeconds = apispec.MaxCacheTTLSeconds
+)
+
+// Props configures an Authorizer. UserPool, ClientIDs and CodeDir are
+// required; zero values of the others mean the documented defaults.
+type Props struct {
+	// UserPool is the pool whose tokens are accepted: a UserPool of the
+	// stack or one imported with awscognito.UserPool_FromUserPoolId.
+	UserPool awscognito.IUserPool
+	// ClientIDs are the app client ids an ID token's aud or an access
+	// token's client_id must be one of (UserPoolClient.UserPoolClientId()
+	// or literal ids), never the pool id.
+	ClientIDs []*string
+	// TokenUses are the tokens accepted: settings.TokenUseID and/or
+	// settings.TokenUseAccess (default both).
+	TokenUses []string
+	// RequiredGroups and RequiredScopes must all be in every token, on
+	// every route, or the authorizer denies (403).
+	RequiredGroups []string
+	RequiredScopes []string
+	// RouteRules is the route rules' JSON (ROUTE_RULES), or RouteRulesFile
+	// the name of a file holding it inside CodeDir, shipped beside
+	// bootstrap (ROUTE_RULES_FILE; for rule sets too large for Lambda's
+	// 4 KB environment). Not both; neither: every verified caller is
+	// allowed on the whole stage.
+	RouteRules     string
+	RouteRulesFile string
+
+	// Type is Token (the default) or Request.
+	Type Type
+	// TokenHeader is the header holding the token (default Authorization).
+	TokenHeader string
+	// CacheTTL is how long API Gateway reuses a decision per token
+	// (default 5 minutes, at most an hour; awscdk.Duration_Seconds(0)
+	// turns the cache off). A cached Allow outlives the token's exp and a
+	// sign-out by up to this long.
+	CacheTTL awscdk.Duration
+	// TokenValidity, when set, is the shortest ID or access token validity
+	// of the app clients; a CacheTTL longer than it is refused.
+	TokenValidity awscdk.Duration
+
+	// CodeDir is the directory holding the bootstrap binary (linux/arm64),
+	// as make build writes it to bin/authorizer.
+	CodeDir string
+	// Timeout is the function's timeout (default 5 seconds); the function
+	// gets it as FUNCTION_TIMEOUT, to check that its JWKS fetches fit.
+	Timeout awscdk.Duration
+	// LogLevel is the function's LOG_LEVEL (default info); Lambda's
+	// application log filter follows it.
+	LogLevel string
+	// LogRetention is the retention of the function's log group (default
+	// a month).
+	LogRetention awslogs.RetentionDays
+
+	// RevocationTable, when set, is the table of revoked sessions the
+	// authorizer reads (REVOCATION_TABLE): its role may BatchGetItem (the
+	// one call the revocation check makes) on that table and nothing else.
+	RevocationTable awsdynamodb.ITable
+	// RevocationCacheTTL is REVOCATION_CACHE_TTL (unset: the function's
+	// default, 10 seconds).
+	RevocationCacheTTL awscdk.Duration
+
+	// RestApi, when set, gets the gateway responses: 401 with
+	// WWW-Authenticate, 403, and 503 with Retry-After for authorizer
+	// failures. They apply to the whole API.
+	RestApi awsapigateway.IRestApi
+}
+
+func (props *Props) withDefaults() Props {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.Type == "" {
+		p.Type = Token
+	}
+	if p.TokenHeader == "" {
+		p.TokenHeader = settings.DefaultTokenHeader
+	}
+	if len(p.TokenUses) == 0 {
+		p.TokenUses = []string{settings.TokenUseID, settings.TokenUseAccess}
+	}
+	if p.CacheTTL == nil {
+		p.CacheTTL = awscdk.Duration_Seconds(jsii.Number(DefaultCacheTTLSeconds))
+	}
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
+	if p.LogLevel == "" {
+		p.LogLevel = DefaultLogLevel
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = DefaultLogRetention
+	}
+	return p
+}
