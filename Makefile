@@ -147,10 +147,22 @@ BENCHCOUNT ?= 10
 bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compare runs with benchstat.
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
 
+# gofmt over every Go file git knows or would add (the root module and
+# infra/; ignored ones such as infra/cdk.out left out), go vet and
+# staticcheck in both modules. Staticcheck comes from the Go module proxy
+# through go run, pinned. Measured here: its first run downloads and
+# compiles it in about 75 s (49 s of that compiling, with the download
+# cached), then 1 s; checking the root module takes 4 to 15 s, infra/ (the
+# CDK's Go bindings included) 25 to 30 s, so infra/ stays in.
 .PHONY: lint
-lint: ## gofmt and go vet.
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+lint: ## gofmt -l, go vet and staticcheck (v0.8.2, by go run) on the root module and infra/.
+	@out=$$(git ls-files --cached --others --exclude-standard '*.go' | while read -r f; do [ -f "$$f" ] && echo "$$f"; done | xargs -r gofmt -l 2>&1); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd infra && $(GO) vet ./...
+	@echo "staticcheck v0.8.2 (first run downloads and compiles it: about 75 s)..."
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	cd infra && $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 .PHONY: clean
 clean: ## Remove build output and .local/ (make devtoken's tokens and events).

@@ -44,7 +44,7 @@ type fixture struct {
 func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	t.Helper()
 	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
-	cache, err := jwks.New(jwks.Options{URL: jwksURL, Keys: jwks.KeyPolicy{Algorithm: verify.Algorithm}, Now: func() time.Time { return now }})
+	cache, err := jwks.New(jwksURL, jwks.KeyPolicy{Algorithm: verify.Algorithm}, jwks.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	if change != nil {
 		change(&cfg)
 	}
-	v, err := cognito.NewVerifier(cfg, cache, 5*time.Second, func() time.Time { return now })
+	v, err := cognito.NewVerifier(cfg, cache, verify.WithLeeway(5*time.Second), verify.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestPoolIssuerRejectsBadConfig(t *testing.T) {
 	if _, err := good.Issuer(nil); err == nil {
 		t.Error("Pool.Issuer(nil keys) = nil error, want one")
 	}
-	if _, err := cognito.NewVerifier(good, keys, 0, nil); err != nil {
+	if _, err := cognito.NewVerifier(good, keys); err != nil {
 		t.Errorf("NewVerifier(good) = %v", err)
 	}
 }

@@ -7,10 +7,10 @@
 // first fetch that blocks start-up, a silent empty key set when that fetch
 // fails and one unknown-kid refresh per five minutes. A Cache instead fetches
 // within the caller's deadline, refetches for an unknown kid at most once per
-// RefetchInterval (once per RetryInterval while the JWKS is failing), so a
-// flood of random kids costs a few fetches while a real key rotation or the
-// end of an outage is seen within seconds, and it tells an outage
-// (ErrUnavailable) apart from an unknown key (ErrUnknownKey).
+// refetch interval (WithRefetchInterval; once per retry interval while the
+// JWKS is failing), so a flood of random kids costs a few fetches while a
+// real key rotation or the end of an outage is seen within seconds, and it
+// tells an outage (ErrUnavailable) apart from an unknown key (ErrUnknownKey).
 package jwks
 
 import (
@@ -43,7 +43,7 @@ var (
 // in under 1 KB.
 const MaxSize = 64 << 10
 
-// Defaults of Options.
+// Defaults of New and its options.
 const (
 	DefaultMinRSABits      = 2048
 	DefaultMaxRSABits      = 8192
@@ -66,34 +66,55 @@ type KeyPolicy struct {
 	MinRSABits, MaxRSABits int
 }
 
-// Options configure a Cache. Zero durations take the defaults above.
-type Options struct {
-	// URL is where the JWKS is fetched.
-	URL string
-	// Keys says which keys of the set are usable.
-	Keys KeyPolicy
-	// Client makes the requests; nil means a client of its own.
-	Client *http.Client
-	// Timeout bounds one fetch; the caller's context bounds it too.
-	Timeout time.Duration
-	// RefreshInterval is the age after which the set is fetched again, so
-	// that keys removed from the JWKS stop being trusted.
-	RefreshInterval time.Duration
-	// RefetchInterval is the least time between two fetches after a
-	// successful one: the bound on fetches a flood of unknown kids causes.
-	RefetchInterval time.Duration
-	// RetryInterval is the least time between two fetches for a missing key
-	// while fetching fails.
-	RetryInterval time.Duration
-	// StaleWait is the longest a caller whose key is in an old set waits for
-	// the set's refresh; past it, the key is used and the refresh counts as
-	// failed.
-	StaleWait time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Logger receives one line per fetch; nil discards them.
-	Logger *slog.Logger
+// Option configures a Cache (New). Options left out, and durations of zero
+// or less, take the defaults above.
+type Option func(*config)
+
+// config is what the options set.
+type config struct {
+	client          *http.Client
+	timeout         time.Duration
+	refreshInterval time.Duration
+	refetchInterval time.Duration
+	retryInterval   time.Duration
+	staleWait       time.Duration
+	now             func() time.Time
+	log             *slog.Logger
 }
+
+// WithClient sets the client that makes the requests; nil (the default)
+// means a client of its own, which follows no redirect.
+func WithClient(client *http.Client) Option { return func(c *config) { c.client = client } }
+
+// WithTimeout bounds one fetch (default DefaultTimeout); the caller's
+// context bounds it too.
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithRefreshInterval sets the age after which the set is fetched again
+// (default DefaultRefreshInterval), so that keys removed from the JWKS stop
+// being trusted.
+func WithRefreshInterval(d time.Duration) Option { return func(c *config) { c.refreshInterval = d } }
+
+// WithRefetchInterval sets the least time between two fetches after a
+// successful one (default DefaultRefetchInterval): the bound on fetches a
+// flood of unknown kids causes.
+func WithRefetchInterval(d time.Duration) Option { return func(c *config) { c.refetchInterval = d } }
+
+// WithRetryInterval sets the least time between two fetches for a missing
+// key while fetching fails (default DefaultRetryInterval).
+func WithRetryInterval(d time.Duration) Option { return func(c *config) { c.retryInterval = d } }
+
+// WithStaleWait sets the longest a caller whose key is in an old set waits
+// for the set's refresh (default DefaultStaleWait); past it, the key is used
+// and the refresh counts as failed.
+func WithStaleWait(d time.Duration) Option { return func(c *config) { c.staleWait = d } }
+
+// WithClock sets the clock; nil (the default) means time.Now.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithLogger sets the logger that receives one line per fetch; nil (the
+// default): discarded.
+func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
 
 // Cache is a jwkset.Storage whose KeyRead fetches the JWKS when the key is
 // not there or the set is old. Wrap it with keyfunc.New. Its set changes only
@@ -102,9 +123,10 @@ type Options struct {
 type Cache struct {
 	keys *jwkset.MemoryJWKSet
 
+	url    string
+	policy KeyPolicy
 	client *http.Client
-	opts   Options
-	log    *slog.Logger
+	cfg    config
 
 	mu        sync.Mutex
 	fetchedAt time.Time // last successful fetch
@@ -118,39 +140,44 @@ type flight struct {
 	done chan struct{} // closed when the fetch ends
 }
 
-// New returns an empty Cache; the first KeyRead or Refresh fetches the set.
-func New(opts Options) (*Cache, error) {
-	if opts.URL == "" {
+// New returns an empty Cache of the JWKS at url, whose usable keys keys
+// says; the first KeyRead or Refresh fetches the set.
+func New(url string, keys KeyPolicy, opts ...Option) (*Cache, error) {
+	if url == "" {
 		return nil, errors.New("jwks: no URL")
 	}
-	if opts.Keys.Algorithm == "" {
+	if keys.Algorithm == "" {
 		return nil, errors.New("jwks: no key algorithm")
 	}
-	if opts.Keys.MinRSABits <= 0 {
-		opts.Keys.MinRSABits = DefaultMinRSABits
+	if keys.MinRSABits <= 0 {
+		keys.MinRSABits = DefaultMinRSABits
 	}
-	if opts.Keys.MaxRSABits <= 0 {
-		opts.Keys.MaxRSABits = DefaultMaxRSABits
+	if keys.MaxRSABits <= 0 {
+		keys.MaxRSABits = DefaultMaxRSABits
+	}
+	var cfg config
+	for _, opt := range opts {
+		opt(&cfg)
 	}
 	defaults := []struct {
 		d   *time.Duration
 		def time.Duration
 	}{
-		{&opts.Timeout, DefaultTimeout},
-		{&opts.RefreshInterval, DefaultRefreshInterval},
-		{&opts.RefetchInterval, DefaultRefetchInterval},
-		{&opts.RetryInterval, DefaultRetryInterval},
-		{&opts.StaleWait, DefaultStaleWait},
+		{&cfg.timeout, DefaultTimeout},
+		{&cfg.refreshInterval, DefaultRefreshInterval},
+		{&cfg.refetchInterval, DefaultRefetchInterval},
+		{&cfg.retryInterval, DefaultRetryInterval},
+		{&cfg.staleWait, DefaultStaleWait},
 	}
 	for _, d := range defaults {
 		if *d.d <= 0 {
 			*d.d = d.def
 		}
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if cfg.now == nil {
+		cfg.now = time.Now
 	}
-	client := opts.Client
+	client := cfg.client
 	if client == nil {
 		client = &http.Client{
 			Transport: http.DefaultTransport.(*http.Transport).Clone(),
@@ -159,38 +186,39 @@ func New(opts Options) (*Cache, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
 	}
 	return &Cache{
 		keys:    jwkset.NewMemoryStorage(),
+		url:     url,
+		policy:  keys,
 		client:  client,
-		opts:    opts,
-		log:     log,
+		cfg:     cfg,
 		lastErr: errors.New("JWKS not fetched yet"),
 	}, nil
 }
 
 // KeyRead returns the key named kid. A key not in the set, or a set older
-// than RefreshInterval, makes it fetch the set first unless a fetch ran less
-// than RefetchInterval (RetryInterval after a failure) ago. If the refresh of
-// an old set fails, the old set is still used: the keys could not be shown to
-// be removed. The error matches ErrUnknownKey when the latest JWKS has no
-// such key, and ErrUnavailable when the JWKS could not be fetched.
+// than the refresh interval (WithRefreshInterval), makes it fetch the set
+// first unless a fetch ran less than the refetch interval (the retry
+// interval after a failure) ago. If the refresh of an old set fails, the old
+// set is still used: the keys could not be shown to be removed. The error
+// matches ErrUnknownKey when the latest JWKS has no such key, and
+// ErrUnavailable when the JWKS could not be fetched.
 func (c *Cache) KeyRead(ctx context.Context, kid string) (jwkset.JWK, error) {
 	jwk, err := c.keys.KeyRead(ctx, kid)
 	found := err == nil
 	if found {
-		if age := c.age(); age >= c.opts.RefreshInterval {
+		if age := c.age(); age >= c.cfg.refreshInterval {
 			// The set is old but holds the key: refresh it within a
 			// short wait, and use the key whatever the refresh does. Past
-			// twice the interval, a JWKS slower than StaleWait must not
-			// keep a removed key trusted for ever: the refresh gets the
-			// caller's whole time, as for a missing key.
+			// twice the interval, a JWKS slower than the stale wait must
+			// not keep a removed key trusted for ever: the refresh gets
+			// the caller's whole time, as for a missing key.
 			wait, cancel := ctx, context.CancelFunc(func() {})
-			if age < 2*c.opts.RefreshInterval {
-				wait, cancel = context.WithTimeout(ctx, c.opts.StaleWait)
+			if age < 2*c.cfg.refreshInterval {
+				wait, cancel = context.WithTimeout(ctx, c.cfg.staleWait)
 			}
 			c.refresh(wait, refreshStale)
 			cancel()
@@ -234,7 +262,7 @@ func (c *Cache) Refresh(ctx context.Context) error {
 func (c *Cache) age() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.opts.Now().Sub(c.fetchedAt)
+	return c.cfg.now().Sub(c.fetchedAt)
 }
 
 // Why refresh is called, which sets how soon after the last try it fetches
@@ -242,12 +270,12 @@ func (c *Cache) age() time.Duration {
 type refreshMode int
 
 const (
-	// refreshMissing: a key is not in the set. Fetch again RefetchInterval
-	// after the last try, RetryInterval while fetching fails.
+	// refreshMissing: a key is not in the set. Fetch again the refetch
+	// interval after the last try, the retry interval while fetching fails.
 	refreshMissing refreshMode = iota
 	// refreshStale: the set is old but holds the key asked for. Nothing is
-	// urgent: fetch again RefetchInterval after the last try, even while
-	// fetching fails.
+	// urgent: fetch again the refetch interval after the last try, even
+	// while fetching fails.
 	refreshStale
 	// refreshForce: fetch now (Refresh).
 	refreshForce
@@ -259,7 +287,7 @@ const (
 // The outcome is recorded whatever happens, a panic included, so that no
 // later caller waits on a fetch that will never end. A fetch cut short by
 // the caller's deadline counts as a failed try, and the retry interval runs
-// from its end: a JWKS that hangs costs one bounded wait per RetryInterval,
+// from its end: a JWKS that hangs costs one bounded wait per retry interval,
 // not one per request.
 func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 	c.mu.Lock()
@@ -271,11 +299,11 @@ func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 		}
 		return
 	}
-	interval := c.opts.RefetchInterval
+	interval := c.cfg.refetchInterval
 	if c.lastErr != nil && mode == refreshMissing {
-		interval = c.opts.RetryInterval
+		interval = c.cfg.retryInterval
 	}
-	now := c.opts.Now()
+	now := c.cfg.now()
 	if mode != refreshForce && !c.triedAt.IsZero() && now.Sub(c.triedAt) < interval {
 		c.mu.Unlock()
 		return
@@ -286,7 +314,7 @@ func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 
 	n, err := 0, errors.New("JWKS fetch panicked")
 	defer func() {
-		elapsed := c.opts.Now().Sub(now)
+		elapsed := c.cfg.now().Sub(now)
 		cut := err != nil && ctx.Err() != nil
 		c.mu.Lock()
 		c.lastErr = err
@@ -304,16 +332,16 @@ func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 
 		switch {
 		case cut:
-			c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch cut short by the invocation's deadline",
-				slog.String("jwks_url", c.opts.URL), slog.String("error", err.Error()),
+			c.cfg.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch cut short by the invocation's deadline",
+				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		case err != nil:
-			c.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
-				slog.String("jwks_url", c.opts.URL), slog.String("error", err.Error()),
+			c.cfg.log.LogAttrs(ctx, slog.LevelError, "JWKS fetch failed",
+				slog.String("jwks_url", c.url), slog.String("error", err.Error()),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		default:
-			c.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
-				slog.String("jwks_url", c.opts.URL), slog.Int("keys", n),
+			c.cfg.log.LogAttrs(ctx, slog.LevelInfo, "JWKS fetched",
+				slog.String("jwks_url", c.url), slog.Int("keys", n),
 				slog.Int64("duration_ms", elapsed.Milliseconds()))
 		}
 	}()

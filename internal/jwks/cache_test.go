@@ -70,13 +70,9 @@ func newServer(t testing.TB) *server {
 	return s
 }
 
-func newCache(t testing.TB, s *server, c *clocktest.Clock, change func(*jwks.Options)) *jwks.Cache {
+func newCache(t testing.TB, s *server, c *clocktest.Clock, opts ...jwks.Option) *jwks.Cache {
 	t.Helper()
-	opts := jwks.Options{URL: s.url, Keys: rs256, Now: c.Now}
-	if change != nil {
-		change(&opts)
-	}
-	cache, err := jwks.New(opts)
+	cache, err := jwks.New(s.url, rs256, append([]jwks.Option{jwks.WithClock(c.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +87,7 @@ func kid(p *cognitotest.Pool) string {
 func TestFetchedOnceAndReused(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	for i := 0; i < 100; i++ {
 		if _, err := cache.KeyRead(context.Background(), kid(s.pool)); err != nil {
 			t.Fatalf("KeyRead() = %v", err)
@@ -107,7 +103,7 @@ func TestOutageAtColdStartRecovers(t *testing.T) {
 	s := newServer(t)
 	s.down.Store(true)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 
 	if err := cache.Refresh(context.Background()); err == nil {
 		t.Fatal("Refresh() with the JWKS down = nil, want an error")
@@ -134,7 +130,7 @@ func TestOutageAtColdStartRecovers(t *testing.T) {
 func TestUnknownKidFloodIsBoundedAndRotationIsSeen(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +174,7 @@ func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(200 * time.Millisecond))
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
@@ -207,7 +203,7 @@ func keyRemoved(t *testing.T) (*server, *clocktest.Clock, *jwks.Cache, string) {
 	t.Helper()
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	old := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), old); err != nil {
 		t.Fatal(err)
@@ -236,7 +232,7 @@ func TestRemovedKeysStopBeingTrusted(t *testing.T) {
 func TestStaleSetSurvivesFailedRefresh(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	k := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), k); err != nil {
 		t.Fatal(err)
@@ -259,7 +255,7 @@ func TestSlowJWKSIsBounded(t *testing.T) {
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
 
 	t.Run("by the fetch timeout", func(t *testing.T) {
-		cache := newCache(t, s, c, func(o *jwks.Options) { o.Timeout = 200 * time.Millisecond })
+		cache := newCache(t, s, c, jwks.WithTimeout(200*time.Millisecond))
 		start := time.Now()
 		_, err := cache.KeyRead(context.Background(), kid(s.pool))
 		if !errors.Is(err, jwks.ErrUnavailable) {
@@ -270,7 +266,7 @@ func TestSlowJWKSIsBounded(t *testing.T) {
 		}
 	})
 	t.Run("by the caller's deadline", func(t *testing.T) {
-		cache := newCache(t, s, c, nil) // 3s fetch timeout
+		cache := newCache(t, s, c) // 3s fetch timeout
 		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -336,7 +332,7 @@ func TestBadJWKSDocuments(t *testing.T) {
 			s := newServer(t)
 			s.body.Store(&tt.body)
 			c := clocktest.New(time.Unix(1_800_000_000, 0))
-			cache := newCache(t, s, c, nil)
+			cache := newCache(t, s, c)
 			_, err := cache.KeyRead(context.Background(), "k")
 			if tt.usable {
 				if err != nil {
@@ -354,7 +350,7 @@ func TestBadJWKSDocuments(t *testing.T) {
 func TestBadDocumentKeepsGoodSet(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	k := kid(s.pool)
 	if _, err := cache.KeyRead(context.Background(), k); err != nil {
 		t.Fatal(err)
@@ -382,9 +378,7 @@ func (p *panicOnce) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestPanicDuringFetchDoesNotWedgeTheCache(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, func(o *jwks.Options) {
-		o.Client = &http.Client{Transport: &panicOnce{next: http.DefaultTransport}}
-	})
+	cache := newCache(t, s, c, jwks.WithClient(&http.Client{Transport: &panicOnce{next: http.DefaultTransport}}))
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -411,7 +405,7 @@ func TestFetchCutByCallersDeadlineCountsAsFailedTry(t *testing.T) {
 	s := newServer(t)
 	s.delay.Store(int64(time.Second))
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 
 	for i := range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -444,7 +438,7 @@ func TestFetchCutByCallersDeadlineCountsAsFailedTry(t *testing.T) {
 func TestWaitersOfACutFetch(t *testing.T) {
 	s := newServer(t)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +484,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	redirect := httptest.NewServer(http.RedirectHandler(s.url, http.StatusFound))
 	t.Cleanup(redirect.Close)
 	c := clocktest.New(time.Unix(1_800_000_000, 0))
-	cache, err := jwks.New(jwks.Options{URL: redirect.URL, Keys: rs256, Now: c.Now})
+	cache, err := jwks.New(redirect.URL, rs256, jwks.WithClock(c.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +498,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 
 func TestKeyReadAllRefuses(t *testing.T) {
 	s := newServer(t)
-	cache := newCache(t, s, clocktest.New(time.Unix(1_800_000_000, 0)), nil)
+	cache := newCache(t, s, clocktest.New(time.Unix(1_800_000_000, 0)))
 	if err := cache.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +514,7 @@ var rs256 = jwks.KeyPolicy{Algorithm: "RS256"}
 // applies the key policy.
 func TestWritesRefused(t *testing.T) {
 	s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
-	cache := newCache(t, s, c, nil)
+	cache := newCache(t, s, c)
 	ctx := context.Background()
 	if err := cache.KeyWrite(ctx, jwkset.JWK{}); err == nil {
 		t.Error("KeyWrite() = nil, want an error")
@@ -534,7 +528,7 @@ func TestWritesRefused(t *testing.T) {
 	if _, err := cache.KeyRead(ctx, kid(s.pool)); err != nil {
 		t.Fatalf("KeyRead() = %v", err)
 	}
-	if _, err := jwks.New(jwks.Options{URL: s.url}); err == nil {
+	if _, err := jwks.New(s.url, jwks.KeyPolicy{}); err == nil {
 		t.Error("New() without a key algorithm = nil error")
 	}
 }
@@ -571,7 +565,7 @@ func TestUnusableSetKeepsTheLastGoodOne(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
-			cache := newCache(t, s, c, nil)
+			cache := newCache(t, s, c)
 			k := kid(s.pool)
 			if _, err := cache.KeyRead(context.Background(), k); err != nil {
 				t.Fatal(err)
@@ -594,7 +588,7 @@ func TestUnusableSetKeepsTheLastGoodOne(t *testing.T) {
 func TestDuplicateKidRefused(t *testing.T) {
 	s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
 	var logs strings.Builder
-	cache := newCache(t, s, c, func(o *jwks.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	cache := newCache(t, s, c, jwks.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	b := jwksDoc(t, jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "twice"}), jwk(t, 2048, map[string]any{"kid": "once"}))
 	s.body.Store(&b)
 	if _, err := cache.KeyRead(context.Background(), "twice"); !errors.Is(err, jwks.ErrUnknownKey) {
@@ -615,4 +609,29 @@ func jwksDoc(t *testing.T, keys ...map[string]any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestOptionsReplaceDefaults: the intervals the options set replace the
+// defaults, and a nil logger discards.
+func TestOptionsReplaceDefaults(t *testing.T) {
+	s, c := newServer(t), clocktest.New(time.Unix(1_800_000_000, 0))
+	cache := newCache(t, s, c, jwks.WithRefreshInterval(time.Minute), jwks.WithRefetchInterval(time.Minute), jwks.WithLogger(nil))
+	k := kid(s.pool)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Minute)
+	if _, err := cache.KeyRead(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.hits.Load(); got != 2 {
+		t.Errorf("JWKS fetched %d times, want 2: the set a refresh interval (1m) old is fetched again", got)
+	}
+	c.Add(jwks.DefaultRefetchInterval)
+	if _, err := cache.KeyRead(context.Background(), "unknown"); !errors.Is(err, jwks.ErrUnknownKey) {
+		t.Errorf("KeyRead(unknown kid) = %v, want %v", err, jwks.ErrUnknownKey)
+	}
+	if got := s.hits.Load(); got != 2 {
+		t.Errorf("JWKS fetched %d times, want 2: an unknown kid within the refetch interval (1m) fetches nothing", got)
+	}
 }

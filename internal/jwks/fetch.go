@@ -18,9 +18,9 @@ import (
 // leaves the old one in place and is an error. A kid listed twice is
 // refused, both keys.
 func (c *Cache) fetch(ctx context.Context) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.opts.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -31,18 +31,18 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: status %d", c.opts.URL, resp.StatusCode)
+		return 0, fmt.Errorf("GET %s: status %d", c.url, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
 	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", c.opts.URL, err)
+		return 0, fmt.Errorf("GET %s: %w", c.url, err)
 	}
 	if len(body) > MaxSize {
-		return 0, fmt.Errorf("GET %s: JWKS larger than %d bytes", c.opts.URL, MaxSize)
+		return 0, fmt.Errorf("GET %s: JWKS larger than %d bytes", c.url, MaxSize)
 	}
 	var set jwkset.JWKSMarshal
 	if err := json.Unmarshal(body, &set); err != nil {
-		return 0, fmt.Errorf("GET %s: JWKS is not JSON: %w", c.opts.URL, err)
+		return 0, fmt.Errorf("GET %s: JWKS is not JSON: %w", c.url, err)
 	}
 	keys := make([]jwkset.JWK, 0, len(set.Keys))
 	var skipped []error
@@ -60,7 +60,7 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		jwk, err := usable(m, c.opts.Keys)
+		jwk, err := usable(m, c.policy)
 		if err != nil {
 			skipped = append(skipped, err)
 			continue
@@ -68,13 +68,13 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 		keys = append(keys, jwk)
 	}
 	if len(skipped) > 0 {
-		c.log.LogAttrs(ctx, slog.LevelError, "JWKS keys refused",
-			slog.String("jwks_url", c.opts.URL), slog.String("error", errors.Join(skipped...).Error()))
+		c.cfg.log.LogAttrs(ctx, slog.LevelError, "JWKS keys refused",
+			slog.String("jwks_url", c.url), slog.String("error", errors.Join(skipped...).Error()))
 	}
 	if len(keys) == 0 {
 		// A set with nothing usable is a failed fetch, not a rotation to
 		// no keys: the last good set stays.
-		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.opts.URL, c.opts.Keys.Algorithm)
+		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.url, c.policy.Algorithm)
 	}
 	if err := c.keys.KeyReplaceAll(ctx, keys); err != nil {
 		return 0, err

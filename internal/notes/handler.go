@@ -46,8 +46,11 @@ func WithIDs(newID func(now time.Time) (string, error)) Option {
 }
 
 // NewHandler returns a handler that stores notes in store and logs one line
-// per request to logger.
+// per request to logger (logger nil: discarded).
 func NewHandler(store Store, logger *slog.Logger, opts ...Option) *Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	h := &Handler{
 		store: store,
 		log:   logger,

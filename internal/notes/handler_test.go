@@ -576,3 +576,21 @@ func TestHandleDefaultIDs(t *testing.T) {
 		t.Errorf("id = %q, want a note id of %v", body["id"], testNow)
 	}
 }
+
+// TestNilLogger: the handlers built with a nil logger discard their log
+// lines instead of panicking.
+func TestNilLogger(t *testing.T) {
+	store := &notestest.Store{}
+	h := notes.NewHandler(store, nil, notes.WithClock(func() time.Time { return testNow }))
+	resp, err := h.Handle(t.Context(), newRequest(`{"note":"milk"}`))
+	if err != nil {
+		t.Fatalf("Handle() error = %v", err)
+	}
+	checkResponse(t, resp, http.StatusCreated)
+
+	lh := notes.NewListHandler(store, nil)
+	resp, err = lh.Handle(t.Context(), listRequest(notes.ResourceNotes, "", nil, testSub))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("list Handle() = %d, %v, want 200", resp.StatusCode, err)
+	}
+}

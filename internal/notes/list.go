@@ -53,8 +53,11 @@ type ListHandler struct {
 }
 
 // NewListHandler returns a handler that reads notes from store and logs one
-// line per request to logger.
+// line per request to logger (logger nil: discarded).
 func NewListHandler(store Lister, logger *slog.Logger) *ListHandler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &ListHandler{store: store, log: logger}
 }
 

@@ -77,7 +77,7 @@ func WithMaxEntries(n int) Option { return func(c *Checker) { c.maxEntries = n }
 func WithClock(now func() time.Time) Option { return func(c *Checker) { c.now = now } }
 
 // NewChecker returns a Checker reading store and logging malformed items to
-// log.
+// log (log nil: discarded).
 func NewChecker(store *Store, log *slog.Logger, opts ...Option) *Checker {
 	c := &Checker{
 		store:      store,

@@ -426,3 +426,16 @@ func TestCheckNoSub(t *testing.T) {
 		t.Errorf("Check(no sub) read the table")
 	}
 }
+
+// TestNilLogger: a Checker built with a nil logger discards what it logs (a
+// malformed item here) instead of panicking.
+func TestNilLogger(t *testing.T) {
+	item := map[string]types.AttributeValue{
+		AttrID:        &types.AttributeValueMemberS{Value: "sub#" + testSub},
+		AttrExpiresAt: &types.AttributeValueMemberN{Value: unix(testNow.Add(time.Hour))},
+	}
+	c := NewChecker(NewStore(newFakeDynamo(item), "revocations"), nil, WithClock(func() time.Time { return testNow }))
+	if err := c.Check(t.Context(), testSub, testJTI, testNow); !errors.Is(err, ErrMalformedItem) {
+		t.Errorf("Check() = %v, want ErrMalformedItem", err)
+	}
+}

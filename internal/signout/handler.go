@@ -53,8 +53,12 @@ func WithTokenMaxValidity(d time.Duration) Option {
 func WithFlusher(f Flusher) Option { return func(h *Handler) { h.flusher = f } }
 
 // NewHandler returns a Handler recording sign-outs in store, signing users
-// out everywhere at pool and logging one line per request to log.
+// out everywhere at pool and logging one line per request to log (log nil:
+// discarded).
 func NewHandler(store Store, pool Pool, log *slog.Logger, opts ...Option) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	h := &Handler{store: store, pool: pool, log: log, now: time.Now, maxValidity: DefaultTokenMaxValidity, maxRefresh: DefaultRefreshMaxValidity}
 	for _, opt := range opts {
 		opt(h)

@@ -309,3 +309,14 @@ func checkJSON(tb testing.TB, resp events.APIGatewayProxyResponse, err error, st
 	}
 	return m.Message
 }
+
+// TestNilLogger: a handler built with a nil logger discards its log line
+// instead of panicking.
+func TestNilLogger(t *testing.T) {
+	r := &recorder{}
+	h := signout.NewHandler(r, r, nil, signout.WithClock(func() time.Time { return testNow }))
+	resp, err := h.Handle(t.Context(), newRequest(""))
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("Handle() = %d, %v, want 204", resp.StatusCode, err)
+	}
+}

@@ -39,17 +39,15 @@ func Pool(s settings.Authorizer) cognito.Pool {
 // Verifier returns the pool's verifier and the JWKS cache it reads, which
 // logs to log (nil: discarded). Nothing is fetched yet.
 func Verifier(s settings.Authorizer, log *slog.Logger) (*verify.Verifier, *jwks.Cache, error) {
-	cache, err := jwks.New(jwks.Options{
-		URL:             s.JWKSURL,
-		Keys:            jwks.KeyPolicy{Algorithm: verify.Algorithm},
-		Timeout:         s.JWKSTimeout,
-		RefreshInterval: s.JWKSRefreshInterval,
-		Logger:          log,
-	})
+	cache, err := jwks.New(s.JWKSURL, jwks.KeyPolicy{Algorithm: verify.Algorithm},
+		jwks.WithTimeout(s.JWKSTimeout),
+		jwks.WithRefreshInterval(s.JWKSRefreshInterval),
+		jwks.WithLogger(log),
+	)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := cognito.NewVerifier(Pool(s), cache, s.Leeway, nil)
+	v, err := cognito.NewVerifier(Pool(s), cache, verify.WithLeeway(s.Leeway))
 	if err != nil {
 		return nil, nil, err
 	}
