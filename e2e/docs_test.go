@@ -1,16 +1,15 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 )
 
 // maxREADMELines keeps the README a page a newcomer reads in ten minutes;
@@ -97,34 +96,31 @@ func TestDocumentationLinks(t *testing.T) {
 	}
 }
 
-// TestTroubleshootingNamesEveryReason: every reason the log line can give
-// has a row in the README's troubleshooting table.
-func TestTroubleshootingNamesEveryReason(t *testing.T) {
+// TestEventsAndAnswersTable: the README's table of reasons is the
+// registry's (decide.Reasons), row for row: every reason the log line can
+// give, its answer, what happened and what to check.
+func TestEventsAndAnswersTable(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, table, ok := strings.Cut(string(b), "\n## Troubleshooting\n")
+	_, section, ok := strings.Cut(string(b), "\n## Events and answers\n")
 	if !ok {
-		t.Fatal("README.md has no Troubleshooting section")
+		t.Fatal("README.md has no Events and answers section")
 	}
-	table, _, _ = strings.Cut(table, "\n## ")
-	reasons := []string{
-		authorizer.ReasonBadEvent, authorizer.ReasonBadMethodARN, authorizer.ReasonPanic, authorizer.ReasonNoToken,
-		authorizer.ReasonMalformed, authorizer.ReasonMissingGroup, authorizer.ReasonMissingScope,
-		string(policy.ReasonMissingGroup), string(policy.ReasonMissingScope), string(policy.ReasonClaimMismatch),
-		string(policy.ReasonNotOwner), string(policy.ReasonNoRule),
-		revocation.ReasonRevoked, revocation.ReasonUnavailable,
-	}
-	for _, err := range []error{verify.ErrKeysUnavailable, verify.ErrNoToken, verify.ErrTooLarge, verify.ErrMalformed,
-		verify.ErrAlgorithm, verify.ErrHeader, verify.ErrMissingKeyID, verify.ErrUnknownKey, verify.ErrBadSignature,
-		verify.ErrWrongIssuer, verify.ErrWrongClient, verify.ErrWrongTokenUse, verify.ErrExpired, verify.ErrNotYetValid,
-		verify.ErrInvalidClaims} {
-		reasons = append(reasons, verify.Reason(err))
-	}
-	for _, r := range reasons {
-		if !strings.Contains(table, "`"+r+"`") {
-			t.Errorf("the Troubleshooting table has no row for the reason %s", r)
+	section, _, _ = strings.Cut(section, "\n## ")
+	var rows []string
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| `") {
+			rows = append(rows, line)
 		}
+	}
+	status := map[decide.Outcome]string{decide.Unauthorized: "401", decide.Deny: "403", decide.Unavailable: "503"}
+	var want []string
+	for _, r := range decide.Reasons {
+		want = append(want, fmt.Sprintf("| `%s` | %s | %s | %s |", r.Reason, status[r.Outcome], r.Meaning, r.Check))
+	}
+	if !slices.Equal(rows, want) {
+		t.Errorf("the README's Events and answers table is not decide.Reasons; want these rows:\n%s", strings.Join(want, "\n"))
 	}
 }

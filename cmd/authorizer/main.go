@@ -2,8 +2,9 @@
 // token of each API Gateway TOKEN or REQUEST event and answers with an IAM
 // policy. Build it as bootstrap for the provided.al2023 runtime (make build).
 //
-// This is where the pieces are wired: settings, the verifier (package wire,
-// shared with the test kit), the revocation check, and the handler.
+// This is where the pieces are wired: the settings, the revocation check,
+// and package wire (shared with the test kit) for the verifier, the
+// decision core and the REST handler.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -18,6 +20,8 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -43,31 +47,57 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	// second line for the Unauthorized each decision line already names.
 	lambdainit.RouteStdLog(log)
 
-	verifier, cache, err := wire.Verifier(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	hcfg := wire.HandlerConfig(cfg)
+	var opts []decide.Option
 	if rev.Enabled() {
 		// Only then is there an AWS SDK client, and its cost.
 		checker, err := newRevocationChecker(ctx, getenv, rev, log)
 		if err != nil {
 			return nil, err
 		}
-		hcfg.Revocations = checker
+		opts = append(opts, decide.WithRevocations(checker))
 	}
-	_ = cache.Refresh(ctx) // logged by the cache; KeyRead tries again
+	h, caches, err := wire.Handler(cfg, log, opts...)
+	if err != nil {
+		return nil, err
+	}
+	prefetch(ctx, caches)
 	log.LogAttrs(ctx, slog.LevelInfo, "authorizer started",
-		slog.String("user_pool_id", cfg.UserPoolID),
-		slog.Any("client_ids", cfg.ClientIDs),
-		slog.Any("token_use", cfg.TokenUses),
-		slog.String("jwks_url", cfg.JWKSURL),
+		slog.Any("issuers", issuers(cfg)),
 		slog.Any("required_scopes", cfg.RequiredScopes),
 		slog.Any("required_groups", cfg.RequiredGroups),
 		slog.String("policy_resource", cfg.PolicyResource.String()),
 		slog.Int("route_rules", routeRules(cfg)),
 		slog.String("revocation_table", rev.Table))
-	return authorizer.New(hcfg, verifier, log), nil
+	return h, nil
+}
+
+// prefetch fetches every issuer's keys at once. A failure is logged by its
+// cache; KeyRead tries again when a token needs the keys.
+func prefetch(ctx context.Context, caches []*jwks.Cache) {
+	var wg sync.WaitGroup
+	for _, c := range caches {
+		wg.Go(func() { _ = c.Refresh(ctx) })
+	}
+	wg.Wait()
+}
+
+// issuer is how the start line describes one issuer.
+type issuer struct {
+	Kind       string   `json:"kind"`
+	UserPoolID string   `json:"user_pool_id,omitempty"`
+	ClientIDs  []string `json:"client_ids,omitempty"`
+	TokenUse   []string `json:"token_use,omitempty"`
+	JWKSURL    string   `json:"jwks_url"`
+}
+
+func issuers(cfg settings.Authorizer) []issuer {
+	out := make([]issuer, 0, len(cfg.Issuers))
+	for _, is := range cfg.Issuers {
+		if c := is.Cognito; c != nil {
+			out = append(out, issuer{Kind: "cognito", UserPoolID: c.UserPoolID, ClientIDs: c.ClientIDs, TokenUse: c.TokenUses, JWKSURL: c.JWKSURL})
+		}
+	}
+	return out
 }
 
 func routeRules(cfg settings.Authorizer) int {

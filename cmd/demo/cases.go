@@ -108,7 +108,7 @@ func makeCases(pool *cognitotest.Pool) ([]demoCase, error) {
 		{"tampered token (groups)", "token.json", "", "", addNote, parts[0] + "." + b64(forged) + "." + parts[2], "Unauthorized 401", "bad_signature"},
 		{"token from another pool", "token.json", "", "", addNote, sign(other, other.IDClaims(alice, now)), "Unauthorized 401", "wrong_issuer"},
 		{"token for another app client", "token.json", "", "", addNote, sign(pool, otherClient), "Unauthorized 401", "wrong_client"},
-		{"alg none", "token.json", "", "", addNote, noneToken, "Unauthorized 401", "malformed"},
+		{"alg none", "token.json", "", "", addNote, noneToken, "Unauthorized 401", "not_jwt"},
 		{"missing token", "token.json", "", "", addNote, "", "Unauthorized 401", "no_token"},
 	}
 	return cases, firstErr

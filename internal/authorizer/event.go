@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 )
 
 // MaxEventSize bounds the event decoded, in bytes. A REQUEST event carries
@@ -18,17 +21,6 @@ const (
 	RequestEvent = "REQUEST"
 )
 
-// request is what the handler needs of an event, whatever its shape: an
-// adapter per event shape fills it in.
-type request struct {
-	// eventType is the event's type, cut to 16 bytes for the log.
-	eventType string
-	methodARN string
-	// token is the bearer token, or tokenErr says why there is none.
-	token    string
-	tokenErr error
-}
-
 // event is both shapes of a REST API's authorizer event: TOKEN events carry
 // authorizationToken, REQUEST events the request's headers.
 type event struct {
@@ -36,32 +28,38 @@ type event struct {
 	AuthorizationToken string `json:"authorizationToken"`
 }
 
-// decodeEvent reads a REST API authorizer event, TOKEN or REQUEST, taking a
-// REQUEST event's token from header.
-func decodeEvent(raw json.RawMessage, header string) (request, error) {
+// readEvent reads a REST API authorizer event, TOKEN or REQUEST, into a
+// Request, taking a REQUEST event's token from header. What cannot be read
+// is the Request's Err. It returns the event's type too, cut to 16 bytes,
+// for the log.
+func readEvent(raw json.RawMessage, header string) (decide.Request, string) {
 	if len(raw) > MaxEventSize {
-		return request{}, fmt.Errorf("event of %d bytes, the limit is %d", len(raw), MaxEventSize)
+		return decide.Request{Err: fmt.Errorf("%w: %d bytes, the limit is %d", decide.ErrBadEvent, len(raw), MaxEventSize)}, ""
 	}
 	var ev event
 	if err := json.Unmarshal(raw, &ev); err != nil {
-		return request{}, fmt.Errorf("decoding event: %w", err)
+		return decide.Request{Err: fmt.Errorf("%w: %w", decide.ErrBadEvent, err)}, ""
 	}
-	r := request{eventType: ev.Type, methodARN: ev.MethodArn}
-	if len(r.eventType) > 16 {
-		r.eventType = r.eventType[:16]
+	eventType := ev.Type
+	if len(eventType) > 16 {
+		eventType = eventType[:16]
 	}
+	arn, err := policy.ParseMethodARN(ev.MethodArn)
+	if err != nil {
+		return decide.Request{Err: err}, eventType
+	}
+	r := decide.Request{ARN: arn}
 	switch ev.Type {
 	case TokenEvent:
-		r.token, r.tokenErr = bearer(ev.AuthorizationToken)
+		r.Token = ev.AuthorizationToken
 	case RequestEvent:
-		v, err := headerValue(ev.Headers, ev.MultiValueHeaders, header)
-		if err != nil {
-			r.tokenErr = err
-		} else {
-			r.token, r.tokenErr = bearer(v)
+		r.Headers = ev.Headers
+		r.Token, r.Err = decide.HeaderValue(ev.Headers, ev.MultiValueHeaders, header)
+		if r.Token == "" && r.Err == nil {
+			r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
 		}
 	default:
-		r.tokenErr = fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", errNoToken, ev.Type)
+		r.Err = fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", decide.ErrBadEvent, ev.Type)
 	}
-	return r, nil
+	return r, eventType
 }

@@ -15,12 +15,12 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 const (
@@ -330,10 +330,10 @@ func TestDenyWhenGroupOrScopeMissing(t *testing.T) {
 	}{
 		{"group present", map[string]string{settings.EnvRequiredGroups: "admins"}, false, true, ""},
 		{"all groups present", map[string]string{settings.EnvRequiredGroups: "staff,admins"}, false, true, ""},
-		{"group missing", map[string]string{settings.EnvRequiredGroups: "admins,billing"}, false, false, "missing_group"},
+		{"group missing", map[string]string{settings.EnvRequiredGroups: "admins,billing"}, false, false, "missing_required_group"},
 		{"scope present", map[string]string{settings.EnvRequiredScopes: "notes/write"}, true, true, ""},
-		{"scope missing", map[string]string{settings.EnvRequiredScopes: "notes/write notes/delete"}, true, false, "missing_scope"},
-		{"scope required of an id token", map[string]string{settings.EnvRequiredScopes: "notes/write"}, false, false, "missing_scope"},
+		{"scope missing", map[string]string{settings.EnvRequiredScopes: "notes/write notes/delete"}, true, false, "missing_required_scope"},
+		{"scope required of an id token", map[string]string{settings.EnvRequiredScopes: "notes/write"}, false, false, "missing_required_scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -385,13 +385,7 @@ func (panicVerifier) Verify(context.Context, string) (*verify.Claims, error) { p
 
 func TestPanicIsUnauthorized(t *testing.T) {
 	logs := new(bytes.Buffer)
-	cfg, err := settings.LoadAuthorizer(func(k string) string {
-		return map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := authorizer.New(wire.HandlerConfig(cfg), panicVerifier{}, newLogger(logs))
+	h := authorizer.New(decide.New(panicVerifier{}), newLogger(logs))
 	resp, err := h.Handle(context.Background(), tokenEvent("a.b.c"))
 	if !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("Handle() with a panicking verifier = %+v, %v, want Unauthorized", resp, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
@@ -36,7 +37,7 @@ func newRevocationFixture(t *testing.T, env map[string]string, err error) (*fixt
 	t.Helper()
 	f := newFixture(t, env)
 	rev := &revocations{err: err}
-	f.handler = authorizertest.NewHandler(t, f.getenv, newLogger(f.logs), func(c *authorizer.Config) { c.Revocations = rev })
+	f.handler = authorizertest.NewHandler(t, f.getenv, newLogger(f.logs), decide.WithRevocations(rev))
 	return f, rev
 }
 
@@ -104,6 +105,6 @@ func (emptyTable) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...
 func BenchmarkAuthorizeRevocationCacheHit(b *testing.B) {
 	f := newFixtureLogging(b, nil, io.Discard)
 	checker := revocation.NewChecker(revocation.NewStore(emptyTable{}, "revocations"), newLogger(io.Discard), revocation.WithCacheTTL(time.Hour))
-	f.handler = authorizertest.NewHandler(b, f.getenv, newLogger(io.Discard), func(c *authorizer.Config) { c.Revocations = checker })
+	f.handler = authorizertest.NewHandler(b, f.getenv, newLogger(io.Discard), decide.WithRevocations(checker))
 	benchAuthorize(b, f, tokenEvent("Bearer "+f.idToken(b)), false)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 )
@@ -100,8 +101,8 @@ func TestRequiredGroupsApplyBeforeRouteRules(t *testing.T) {
 	if len(st) != 1 || st[0].Effect != "Deny" || st[0].Resource[0] != stageARN {
 		t.Errorf("policy = %+v, want a Deny of %s", resp.PolicyDocument, stageARN)
 	}
-	if got := lastLog(t, f.logs)["reason"]; got != authorizer.ReasonMissingGroup {
-		t.Errorf("reason = %v, want %s", got, authorizer.ReasonMissingGroup)
+	if got := lastLog(t, f.logs)["reason"]; got != string(decide.ReasonMissingRequiredGroup) {
+		t.Errorf("reason = %v, want %s", got, string(decide.ReasonMissingRequiredGroup))
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 )
 
 // TestTokenWhitespace: only HTTP's optional whitespace (space, tab) around
@@ -69,7 +69,8 @@ func TestTokenWhitespace(t *testing.T) {
 						wantAllow(t, resp, err, stageARN)
 						return
 					}
-					wantUnauthorized(t, f, err, authorizer.ReasonMalformed)
+					// Spelled wrong, before the scheme or after it.
+					wantUnauthorized(t, f, err, string(decide.ReasonNotJWT), string(decide.ReasonBadScheme))
 				})
 			}
 		})

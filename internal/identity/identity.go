@@ -13,9 +13,9 @@ import (
 	"strings"
 )
 
-// Context keys written by the authorizer. Apart from Username and Scopes, each
-// is the name of the Cognito claim it carries; every other claim of the token
-// is passed under its own name too.
+// Context keys written by the authorizer. Each but Username is the name of
+// the claim it carries (Scope only in access tokens); every other claim the
+// issuer vouches for is passed under its own name too.
 const (
 	// KeySub is the user's immutable id (the token's sub; also principalId).
 	KeySub = "sub"
@@ -37,6 +37,8 @@ const (
 	KeyClientID = "client_id"
 	// KeyScope is the access token's space-separated OAuth scopes.
 	KeyScope = "scope"
+	// KeyIssuer is the issuer that verified the token (its iss).
+	KeyIssuer = "iss"
 )
 
 // ErrNoPrincipal reports a request that carries no authenticated user: the

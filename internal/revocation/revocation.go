@@ -47,24 +47,6 @@ var (
 	ErrMalformedItem = errors.New("malformed revocation item")
 )
 
-// Reasons for logs and metrics.
-const (
-	ReasonRevoked     = "revoked"
-	ReasonUnavailable = "revocation_unavailable"
-)
-
-// Reason names the outcome of Check: ReasonRevoked, ReasonUnavailable, or ""
-// for nil or any other error.
-func Reason(err error) string {
-	switch {
-	case errors.Is(err, ErrUnavailable):
-		return ReasonUnavailable
-	case errors.Is(err, ErrRevoked):
-		return ReasonRevoked
-	}
-	return ""
-}
-
 // Attribute names and id prefixes of the table's items.
 const (
 	AttrID            = "id"            // S: PrefixSub or PrefixJTI, then the value; the partition key

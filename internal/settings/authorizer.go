@@ -76,10 +76,9 @@ var AuthorizerSettings = []Setting{
 
 // Authorizer is the authorizer's validated configuration.
 type Authorizer struct {
-	UserPoolID          string
-	ClientIDs           []string
-	TokenUses           []string // TokenUseID and/or TokenUseAccess
-	JWKSURL             string
+	// Issuers are the token issuers accepted: today one Cognito user pool,
+	// read from COGNITO_USER_POOL_ID and its companions.
+	Issuers             []Issuer
 	TokenHeader         string
 	RequiredScopes      []string
 	RequiredGroups      []string
@@ -91,6 +90,23 @@ type Authorizer struct {
 	// Rules are the route rules, nil when none are configured.
 	Rules    *policy.Rules
 	LogLevel slog.Level
+}
+
+// Issuer is one token issuer the authorizer accepts. Exactly one of its
+// kinds is set.
+type Issuer struct {
+	Cognito *CognitoIssuer
+}
+
+// CognitoIssuer is a Cognito user pool and which of its tokens are
+// accepted.
+type CognitoIssuer struct {
+	UserPoolID string
+	ClientIDs  []string
+	TokenUses  []string // TokenUseID and/or TokenUseAccess
+	// JWKSURL is where the pool's keys are fetched: the pool's own JWKS
+	// unless COGNITO_JWKS_URL names another (local emulators, tests).
+	JWKSURL string
 }
 
 var (
@@ -132,50 +148,8 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	var p problems
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
-	cfg := Authorizer{UserPoolID: get(EnvUserPoolID), TokenHeader: DefaultTokenHeader}
-	var region string
-	if cfg.UserPoolID == "" {
-		p.add(EnvUserPoolID, "required: the user pool id, e.g. eu-west-1_AbC123xyz")
-	} else if r, err := UserPoolRegion(cfg.UserPoolID); err != nil {
-		p.add(EnvUserPoolID, "%v", err)
-	} else {
-		region = r
-	}
-
-	if v := get(EnvClientIDs); v == "" {
-		p.add(EnvClientIDs, "required: comma-separated app client ids")
-	} else {
-		for _, id := range strings.Split(v, ",") {
-			id = strings.TrimSpace(id)
-			if !clientIDPattern.MatchString(id) {
-				p.add(EnvClientIDs, "%q is not an app client id (1 to 128 letters, digits, _ or +)", id)
-				continue
-			}
-			cfg.ClientIDs = appendUnique(cfg.ClientIDs, id)
-		}
-	}
-
-	if v := get(EnvTokenUse); v == "" {
-		cfg.TokenUses = []string{TokenUseID, TokenUseAccess}
-	} else {
-		for _, u := range strings.Split(v, ",") {
-			switch u = strings.TrimSpace(u); u {
-			case TokenUseID, TokenUseAccess:
-				cfg.TokenUses = appendUnique(cfg.TokenUses, u)
-			default:
-				p.add(EnvTokenUse, "%q is not a token use: want id, access or id,access", u)
-			}
-		}
-	}
-
-	if v := get(EnvJWKSURL); v != "" {
-		if err := checkJWKSURL(v); err != nil {
-			p.add(EnvJWKSURL, "%v", err)
-		}
-		cfg.JWKSURL = v
-	} else if region != "" {
-		cfg.JWKSURL = "https://cognito-idp." + region + ".amazonaws.com/" + cfg.UserPoolID + "/.well-known/jwks.json"
-	}
+	cfg := Authorizer{TokenHeader: DefaultTokenHeader}
+	cfg.Issuers = []Issuer{{Cognito: loadCognito(&p, get)}}
 
 	if v := get(EnvTokenHeader); v != "" {
 		if !IsHeaderName(v) {
@@ -226,6 +200,56 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 		return Authorizer{}, err
 	}
 	return cfg, nil
+}
+
+// loadCognito reads the one user pool of COGNITO_USER_POOL_ID,
+// COGNITO_CLIENT_IDS, COGNITO_TOKEN_USE and COGNITO_JWKS_URL.
+func loadCognito(p *problems, get func(string) string) *CognitoIssuer {
+	c := &CognitoIssuer{UserPoolID: get(EnvUserPoolID)}
+	var region string
+	if c.UserPoolID == "" {
+		p.add(EnvUserPoolID, "required: the user pool id, e.g. eu-west-1_AbC123xyz")
+	} else if r, err := UserPoolRegion(c.UserPoolID); err != nil {
+		p.add(EnvUserPoolID, "%v", err)
+	} else {
+		region = r
+	}
+
+	if v := get(EnvClientIDs); v == "" {
+		p.add(EnvClientIDs, "required: comma-separated app client ids")
+	} else {
+		for _, id := range strings.Split(v, ",") {
+			id = strings.TrimSpace(id)
+			if !clientIDPattern.MatchString(id) {
+				p.add(EnvClientIDs, "%q is not an app client id (1 to 128 letters, digits, _ or +)", id)
+				continue
+			}
+			c.ClientIDs = appendUnique(c.ClientIDs, id)
+		}
+	}
+
+	if v := get(EnvTokenUse); v == "" {
+		c.TokenUses = []string{TokenUseID, TokenUseAccess}
+	} else {
+		for _, u := range strings.Split(v, ",") {
+			switch u = strings.TrimSpace(u); u {
+			case TokenUseID, TokenUseAccess:
+				c.TokenUses = appendUnique(c.TokenUses, u)
+			default:
+				p.add(EnvTokenUse, "%q is not a token use: want id, access or id,access", u)
+			}
+		}
+	}
+
+	if v := get(EnvJWKSURL); v != "" {
+		if err := checkJWKSURL(v); err != nil {
+			p.add(EnvJWKSURL, "%v", err)
+		}
+		c.JWKSURL = v
+	} else if region != "" {
+		c.JWKSURL = "https://cognito-idp." + region + ".amazonaws.com/" + c.UserPoolID + "/.well-known/jwks.json"
+	}
+	return c
 }
 
 // loadRules parses the route rules of ROUTE_RULES or of the file named by

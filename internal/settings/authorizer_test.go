@@ -36,9 +36,9 @@ func TestLoadAuthorizerDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"ClientIDs", strings.Join(cfg.ClientIDs, ","), "a1,b2"},
-		{"TokenUses", len(cfg.TokenUses), 2},
-		{"JWKSURL", cfg.JWKSURL, "https://cognito-idp.eu-west-1.amazonaws.com/" + poolID + "/.well-known/jwks.json"},
+		{"ClientIDs", strings.Join(cfg.Issuers[0].Cognito.ClientIDs, ","), "a1,b2"},
+		{"TokenUses", len(cfg.Issuers[0].Cognito.TokenUses), 2},
+		{"JWKSURL", cfg.Issuers[0].Cognito.JWKSURL, "https://cognito-idp.eu-west-1.amazonaws.com/" + poolID + "/.well-known/jwks.json"},
 		{"TokenHeader", cfg.TokenHeader, "Authorization"},
 		{"Leeway", cfg.Leeway, 5 * time.Second},
 		{"JWKSTimeout", cfg.JWKSTimeout, 3 * time.Second},
@@ -69,7 +69,7 @@ func TestLoadAuthorizerValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.TokenUses) != 1 || cfg.TokenUses[0] != settings.TokenUseAccess || cfg.TokenHeader != "token" ||
+	if len(cfg.Issuers[0].Cognito.TokenUses) != 1 || cfg.Issuers[0].Cognito.TokenUses[0] != settings.TokenUseAccess || cfg.TokenHeader != "token" ||
 		strings.Join(cfg.RequiredScopes, " ") != "notes/write openid" || cfg.RequiredGroups[0] != "admins" ||
 		cfg.Leeway != 0 || cfg.JWKSTimeout != 500*time.Millisecond || cfg.JWKSRefreshInterval != 10*time.Minute ||
 		cfg.PolicyResource != policy.ScopeMethod {
@@ -222,7 +222,7 @@ func TestDocumentedDefaults(t *testing.T) {
 	if documented[settings.EnvPolicyResource] != cfg.PolicyResource.String() {
 		t.Errorf("%s: documented default %q, loaded %q", settings.EnvPolicyResource, documented[settings.EnvPolicyResource], cfg.PolicyResource)
 	}
-	if got := strings.Join(cfg.TokenUses, ","); documented[settings.EnvTokenUse] != got {
+	if got := strings.Join(cfg.Issuers[0].Cognito.TokenUses, ","); documented[settings.EnvTokenUse] != got {
 		t.Errorf("%s: documented default %q, loaded %q", settings.EnvTokenUse, documented[settings.EnvTokenUse], got)
 	}
 }

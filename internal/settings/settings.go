@@ -1,9 +1,10 @@
 // Package settings is the one place that names the environment variables of
 // the project's functions, gives their typed defaults and validates them.
 //
-// It imports only the standard library, so that the CDK app in infra/ checks
-// the settings it writes with the functions' own rules without linking the
-// functions' dependencies. Each Load function reports every problem at once,
+// It imports only the standard library and the route rules' parser
+// (internal/policy, itself standard library only), so that the CDK app in
+// infra/ checks the settings it writes with the functions' own rules without
+// linking the functions' dependencies. Each Load function reports every problem at once,
 // each one starting with the variable's name.
 package settings
 

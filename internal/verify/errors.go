@@ -25,36 +25,9 @@ var (
 	ErrInvalidClaims   = errors.New("token claims invalid")
 )
 
-// reasons gives each error a short, stable name for logs and metrics, in the
-// order Reason looks for them.
-var reasons = []struct {
-	err  error
-	name string
-}{
-	{ErrKeysUnavailable, "keys_unavailable"},
-	{ErrNoToken, "no_token"},
-	{ErrTooLarge, "too_large"},
-	{ErrMalformed, "malformed"},
-	{ErrAlgorithm, "algorithm"},
-	{ErrHeader, "header"},
-	{ErrMissingKeyID, "missing_kid"},
-	{ErrUnknownKey, "unknown_key"},
-	{ErrBadSignature, "bad_signature"},
-	{ErrWrongIssuer, "wrong_issuer"},
-	{ErrWrongClient, "wrong_client"},
-	{ErrWrongTokenUse, "wrong_token_use"},
-	{ErrExpired, "expired"},
-	{ErrNotYetValid, "not_yet_valid"},
-	{ErrInvalidClaims, "invalid_claims"},
-}
-
-// Reason names the first of the package's errors that err matches, or
-// "error" for any other error.
-func Reason(err error) string {
-	for _, r := range reasons {
-		if errors.Is(err, r.err) {
-			return r.name
-		}
-	}
-	return "error"
+// Errors lists the package's errors, each a distinct failure.
+var Errors = []error{
+	ErrNoToken, ErrTooLarge, ErrMalformed, ErrAlgorithm, ErrHeader, ErrMissingKeyID, ErrUnknownKey,
+	ErrKeysUnavailable, ErrBadSignature, ErrWrongIssuer, ErrWrongClient, ErrWrongTokenUse, ErrExpired,
+	ErrNotYetValid, ErrInvalidClaims,
 }

@@ -7,21 +7,21 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
-func ExampleReason() {
+// Every failure of Verify matches exactly one of the package's errors;
+// all but ErrKeysUnavailable mean the token is refused.
+func Example_errors() {
 	for _, err := range []error{
 		fmt.Errorf("%w: exp 1700000000", verify.ErrExpired),
 		verify.ErrKeysUnavailable,
-		errors.New("something else"),
 	} {
 		switch {
 		case errors.Is(err, verify.ErrKeysUnavailable):
-			fmt.Println("outage:", verify.Reason(err))
+			fmt.Println("outage:", err)
 		default:
-			fmt.Println("unauthorized:", verify.Reason(err))
+			fmt.Println("unauthorized:", err)
 		}
 	}
 	// Output:
-	// unauthorized: expired
-	// outage: keys_unavailable
-	// unauthorized: error
+	// unauthorized: token expired: exp 1700000000
+	// outage: signing keys unavailable
 }

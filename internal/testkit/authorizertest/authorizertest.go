@@ -1,6 +1,5 @@
-// Package authorizertest wires the authorizer's verifier and handler from
-// settings for tests and local tools, with package wire as cmd/authorizer
-// does for Lambda.
+// Package authorizertest wires the authorizer from settings for tests and
+// local tools, with package wire as cmd/authorizer does for Lambda.
 package authorizertest
 
 import (
@@ -8,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
@@ -17,21 +17,35 @@ import (
 // getenv gives them; a setting the authorizer refuses fails tb.
 func NewVerifier(tb testing.TB, getenv func(string) string) *verify.Verifier {
 	tb.Helper()
-	cfg := load(tb, getenv)
-	return newVerifier(tb, cfg)
+	v, _, err := wire.Verifier(load(tb, getenv), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// NewDecider returns the decision core configured by getenv; opts add what
+// settings cannot, such as a fake revocation check.
+func NewDecider(tb testing.TB, getenv func(string) string, opts ...decide.Option) *decide.Decider {
+	tb.Helper()
+	d, _, err := wire.Decider(load(tb, getenv), nil, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }
 
 // NewHandler returns the authorizer's handler configured by getenv, logging
-// to log; each change then edits its configuration (to set what settings
-// cannot, such as a fake revocation check).
-func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger, change ...func(*authorizer.Config)) *authorizer.Handler {
+// its decisions (only: not the key fetches) to log; opts add what settings
+// cannot, such as a fake revocation check.
+func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger, opts ...decide.Option) *authorizer.Handler {
 	tb.Helper()
-	cfg := load(tb, getenv)
-	hcfg := wire.HandlerConfig(cfg)
-	for _, c := range change {
-		c(&hcfg)
+	s := load(tb, getenv)
+	d, _, err := wire.Decider(s, nil, opts...)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return authorizer.New(hcfg, newVerifier(tb, cfg), log)
+	return authorizer.New(d, log, authorizer.WithTokenHeader(s.TokenHeader))
 }
 
 func load(tb testing.TB, getenv func(string) string) settings.Authorizer {
@@ -41,13 +55,4 @@ func load(tb testing.TB, getenv func(string) string) settings.Authorizer {
 		tb.Fatalf("the settings do not configure the authorizer: %v", err)
 	}
 	return cfg
-}
-
-func newVerifier(tb testing.TB, cfg settings.Authorizer) *verify.Verifier {
-	tb.Helper()
-	v, _, err := wire.Verifier(cfg, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v
 }

@@ -1,4 +1,4 @@
-package authorizer
+package decide
 
 import (
 	"encoding/json"
@@ -17,14 +17,15 @@ import (
 // Keys the authorizer sets itself come from the verified identity and no
 // claim can override them: identity.KeyUsername (the user's name, whichever
 // the kind of token), identity.KeyClientID (the app client) and
-// identity.KeyEmail (only an address the issuer marks verified). A claim
+// identity.KeyEmail (only an address the issuer marks verified) and
+// identity.KeyIssuer (the issuer that verified the token). A claim
 // named principalId, which API Gateway also fills in, or with an empty name
 // is dropped, and so is any claim the issuer does not vouch for (an
 // unverified phone_number).
 func Context(c *verify.Claims) map[string]any {
 	claims := c.Map()
 	id := c.Identity()
-	ctx := make(map[string]any, len(claims)+2)
+	ctx := make(map[string]any, len(claims)+3)
 	for k, v := range claims {
 		if reserved(k) || slices.Contains(id.Unverified, k) {
 			continue
@@ -42,6 +43,7 @@ func Context(c *verify.Claims) map[string]any {
 	}
 	ctx[identity.KeyUsername] = id.Username
 	ctx[identity.KeyClientID] = id.ClientID
+	ctx[identity.KeyIssuer] = id.Issuer
 	if id.Email != "" {
 		ctx[identity.KeyEmail] = id.Email
 	}
@@ -52,7 +54,7 @@ func Context(c *verify.Claims) map[string]any {
 // or API Gateway writes.
 func reserved(name string) bool {
 	switch name {
-	case "", identity.KeyUsername, identity.KeyClientID, identity.KeyEmail, "principalId":
+	case "", identity.KeyUsername, identity.KeyClientID, identity.KeyEmail, identity.KeyIssuer, "principalId":
 		return true
 	}
 	return false

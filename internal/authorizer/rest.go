@@ -1,0 +1,36 @@
+package authorizer
+
+import (
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
+)
+
+// restAnswer renders d as a REST API authorizer's answer: a policy with the
+// principal and the context for Allow and Deny, ErrUnavailable for the
+// outage, ErrUnauthorized for anything else.
+func restAnswer(d *decide.Decision) (events.APIGatewayCustomAuthorizerResponse, error) {
+	switch d.Outcome {
+	case decide.Allow, decide.Deny:
+		return events.APIGatewayCustomAuthorizerResponse{
+			PrincipalID:    d.Principal(),
+			PolicyDocument: document(d.Policy),
+			Context:        d.Context,
+		}, nil
+	case decide.Unavailable:
+		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnavailable
+	default:
+		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
+	}
+}
+
+// document converts a policy to aws-lambda-go's type; they have the same
+// fields.
+func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
+	out := events.APIGatewayCustomAuthorizerPolicy{Version: p.Version, Statement: make([]events.IAMPolicyStatement, len(p.Statement))}
+	for i, st := range p.Statement {
+		out.Statement[i] = events.IAMPolicyStatement(st)
+	}
+	return out
+}
