@@ -92,21 +92,46 @@ type Authorizer struct {
 	LogLevel slog.Level
 }
 
-// Issuer is one token issuer the authorizer accepts. Exactly one of its
-// kinds is set.
+// Issuer is one token issuer the authorizer accepts: one entry of ISSUERS,
+// whose JSON it is. Exactly one of its kinds is set.
 type Issuer struct {
-	Cognito *CognitoIssuer
+	Cognito *CognitoIssuer `json:"cognito,omitempty"`
+	OIDC    *OIDCIssuer    `json:"oidc,omitempty"`
 }
 
 // CognitoIssuer is a Cognito user pool and which of its tokens are
 // accepted.
 type CognitoIssuer struct {
-	UserPoolID string
-	ClientIDs  []string
-	TokenUses  []string // TokenUseID and/or TokenUseAccess
-	// JWKSURL is where the pool's keys are fetched: the pool's own JWKS
-	// unless COGNITO_JWKS_URL names another (local emulators, tests).
-	JWKSURL string
+	UserPoolID string   `json:"userPoolId"`
+	ClientIDs  []string `json:"clientIds"`
+	TokenUses  []string `json:"tokenUse,omitempty"` // TokenUseID and/or TokenUseAccess
+	// JWKSURL is where the pool's keys are fetched: once loaded, the
+	// pool's own JWKS unless the setting names another (local emulators,
+	// tests).
+	JWKSURL string `json:"jwksUrl,omitempty"`
+}
+
+// OIDCIssuer is any OpenID Connect provider's issuer (Okta, Entra ID,
+// Auth0, Google, ...).
+type OIDCIssuer struct {
+	// Issuer is compared with the token's iss exactly, a trailing slash
+	// included.
+	Issuer string `json:"issuer"`
+	// Audiences: the token's aud (a string or an array) must hold one.
+	Audiences []string `json:"audiences"`
+	// JWKSURL is where the keys are fetched; empty: read from the
+	// issuer's discovery document (<issuer>/.well-known/openid-configuration,
+	// its jwks_uri).
+	JWKSURL string `json:"jwksUrl,omitempty"`
+	// Algorithms are the signing algorithms accepted (default RS256).
+	Algorithms []string `json:"algorithms,omitempty"`
+	// GroupsClaim names the claim holding the caller's groups (default
+	// groups): an array of strings, or one string.
+	GroupsClaim string `json:"groupsClaim,omitempty"`
+	// ScopeClaim names the claim holding the scopes: scope (default; a
+	// space-separated string) or scp (an array, or a space-separated
+	// string).
+	ScopeClaim string `json:"scopeClaim,omitempty"`
 }
 
 var (
