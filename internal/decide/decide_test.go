@@ -203,3 +203,38 @@ func TestDecideImportsNoLambda(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineClient: a Cognito client-credentials access token (no user:
+// sub is the client's id, no username, no groups) is accepted for a listed
+// app client and matched by scopes rules; groups rules refuse it.
+func TestMachineClient(t *testing.T) {
+	const machine = "7machine7client7id"
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
+	vars := map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID + "," + machine, settings.EnvJWKSURL: jwksURL}
+	rules, err := policy.ParseRules([]byte(`[
+		{"route": "GET /reports", "scopes": ["reports/read"]},
+		{"route": "POST /add-note", "groups": ["writers"]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decide.New(authorizertest.NewVerifier(t, func(k string) string { return vars[k] }), decide.WithRules(rules))
+	sign := func(client string) string {
+		tok, err := pool.Sign(pool.MachineClaims(client, []string{"reports/read"}, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	reports := arn(t, "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/reports")
+	got := d.Decide(context.Background(), decide.Request{Token: sign(machine), ARN: reports})
+	if got.Outcome != decide.Allow || got.Principal() != machine || got.Identity.Username != "" || got.Context[identity.KeyClientID] != machine {
+		t.Errorf("machine client on a scopes route: %v %q (%v), identity %+v", got.Outcome, got.Reason, got.Err, got.Identity)
+	}
+	addNote := arn(t, "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/add-note")
+	if got := d.Decide(context.Background(), decide.Request{Token: sign(machine), ARN: addNote}); got.Outcome != decide.Deny || got.Reason != decide.ReasonMissingGroup {
+		t.Errorf("machine client on a groups route: %v %q, want deny missing_group", got.Outcome, got.Reason)
+	}
+	if got := d.Decide(context.Background(), decide.Request{Token: sign("unlisted9client"), ARN: reports}); got.Outcome != decide.Unauthorized || got.Reason != decide.ReasonWrongClient {
+		t.Errorf("unlisted machine client: %v %q, want unauthorized wrong_client", got.Outcome, got.Reason)
+	}
+}

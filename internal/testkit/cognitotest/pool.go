@@ -284,6 +284,25 @@ func (p *Pool) AccessClaims(u User, now time.Time) jwt.MapClaims {
 	return c
 }
 
+// MachineClaims returns the claims of an access token Cognito issues to a
+// machine client by the client credentials grant, issued at now: the
+// client's own id is its sub and client_id; it has scopes (custom ones of
+// a resource server) but no user: no username, no groups, no origin_jti.
+func (p *Pool) MachineClaims(clientID string, scopes []string, now time.Time) jwt.MapClaims {
+	return jwt.MapClaims{
+		"sub":       clientID,
+		"client_id": clientID,
+		"token_use": string(cognito.AccessToken),
+		"scope":     strings.Join(scopes, " "),
+		"iss":       p.Issuer,
+		"iat":       now.Unix(),
+		"auth_time": now.Unix(),
+		"exp":       now.Add(TokenLifetime).Unix(),
+		"jti":       randomUUID(),
+		"version":   2,
+	}
+}
+
 func (p *Pool) common(u User, now time.Time) jwt.MapClaims {
 	c := jwt.MapClaims{
 		"sub":        u.Sub,
