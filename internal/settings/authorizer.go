@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -31,6 +30,8 @@ const (
 	EnvFunctionTimeout     = "FUNCTION_TIMEOUT"
 	EnvRouteRules          = "ROUTE_RULES"
 	EnvRouteRulesFile      = "ROUTE_RULES_FILE"
+	EnvIssuers             = "ISSUERS"
+	EnvIssuersFile         = "ISSUERS_FILE"
 )
 
 // Defaults of the authorizer's settings.
@@ -57,10 +58,12 @@ const (
 // AuthorizerSettings lists every variable the authorizer reads, in the order
 // docs/configuration.md documents them.
 var AuthorizerSettings = []Setting{
-	{Name: EnvUserPoolID, Required: true, Doc: "The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
-	{Name: EnvClientIDs, Required: true, Doc: "Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},
+	{Name: EnvUserPoolID, Doc: "Required unless `ISSUERS` is set. The user pool id, e.g. `eu-west-1_AbC123xyz`; its region is the part before `_`."},
+	{Name: EnvClientIDs, Doc: "Required unless `ISSUERS` is set. Comma-separated app client ids. An ID token's `aud` or an access token's `client_id` must be one of them."},
 	{Name: EnvTokenUse, Default: "id,access", Doc: "Which tokens are accepted: `id`, `access` or `id,access`."},
 	{Name: EnvJWKSURL, Default: "the pool's JWKS", Doc: "Where the JWKS is fetched from (https; http only for loopback or `host.docker.internal`), for local emulators and tests. The issuers accepted stay the pool's own."},
+	{Name: EnvIssuers, Doc: "The issuers accepted, instead of `COGNITO_USER_POOL_ID` and its companions: a JSON array of 1 to 32 entries, each `{\"cognito\": {...}}` (a user pool) or `{\"oidc\": {...}}` (any OpenID Connect provider). Strict: unknown keys, nulls and an issuer listed twice are errors."},
+	{Name: EnvIssuersFile, Doc: "The path of a file holding the issuers' JSON (at most 64 KiB), e.g. `issuers.json` shipped beside `bootstrap`. Not with `ISSUERS`."},
 	{Name: EnvTokenHeader, Default: DefaultTokenHeader, Doc: "REQUEST events: the header holding the token, looked up case-insensitively."},
 	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
 	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
@@ -76,8 +79,10 @@ var AuthorizerSettings = []Setting{
 
 // Authorizer is the authorizer's validated configuration.
 type Authorizer struct {
-	// Issuers are the token issuers accepted: today one Cognito user pool,
-	// read from COGNITO_USER_POOL_ID and its companions.
+	// Issuers are the token issuers accepted: those ISSUERS or
+	// ISSUERS_FILE lists or, with neither set, one Cognito user pool read
+	// from COGNITO_USER_POOL_ID and its companions. Defaults are filled
+	// in.
 	Issuers             []Issuer
 	TokenHeader         string
 	RequiredScopes      []string
@@ -174,7 +179,7 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
 	cfg := Authorizer{TokenHeader: DefaultTokenHeader}
-	cfg.Issuers = []Issuer{{Cognito: loadCognito(&p, get)}}
+	cfg.Issuers = loadIssuers(&p, get)
 
 	if v := get(EnvTokenHeader); v != "" {
 		if !IsHeaderName(v) {
@@ -228,12 +233,13 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 }
 
 // loadCognito reads the one user pool of COGNITO_USER_POOL_ID,
-// COGNITO_CLIENT_IDS, COGNITO_TOKEN_USE and COGNITO_JWKS_URL.
+// COGNITO_CLIENT_IDS, COGNITO_TOKEN_USE and COGNITO_JWKS_URL, which ISSUERS
+// replaces.
 func loadCognito(p *problems, get func(string) string) *CognitoIssuer {
 	c := &CognitoIssuer{UserPoolID: get(EnvUserPoolID)}
 	var region string
 	if c.UserPoolID == "" {
-		p.add(EnvUserPoolID, "required: the user pool id, e.g. eu-west-1_AbC123xyz")
+		p.add(EnvUserPoolID, "required: the user pool id, e.g. eu-west-1_AbC123xyz (or list the issuers in %s or %s instead)", EnvIssuers, EnvIssuersFile)
 	} else if r, err := UserPoolRegion(c.UserPoolID); err != nil {
 		p.add(EnvUserPoolID, "%v", err)
 	} else {
@@ -241,7 +247,7 @@ func loadCognito(p *problems, get func(string) string) *CognitoIssuer {
 	}
 
 	if v := get(EnvClientIDs); v == "" {
-		p.add(EnvClientIDs, "required: comma-separated app client ids")
+		p.add(EnvClientIDs, "required: comma-separated app client ids (or list the issuers in %s or %s instead)", EnvIssuers, EnvIssuersFile)
 	} else {
 		for _, id := range strings.Split(v, ",") {
 			id = strings.TrimSpace(id)
@@ -272,7 +278,7 @@ func loadCognito(p *problems, get func(string) string) *CognitoIssuer {
 		}
 		c.JWKSURL = v
 	} else if region != "" {
-		c.JWKSURL = "https://cognito-idp." + region + ".amazonaws.com/" + c.UserPoolID + "/.well-known/jwks.json"
+		c.JWKSURL = cognitoJWKSURL(region, c.UserPoolID)
 	}
 	return c
 }
@@ -326,11 +332,7 @@ func checkJWKSURL(v string) error {
 	case "https":
 		return nil
 	case "http":
-		host := u.Hostname()
-		if host == "localhost" || host == "host.docker.internal" {
-			return nil
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if host := u.Hostname(); isLoopbackHost(host) || host == "host.docker.internal" {
 			return nil
 		}
 		return fmt.Errorf("%q: plain http is allowed only for loopback or host.docker.internal; use https", v)
