@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // maxREADMELines keeps the README a page a newcomer reads in ten minutes;
@@ -122,5 +123,30 @@ func TestEventsAndAnswersTable(t *testing.T) {
 	}
 	if !slices.Equal(rows, want) {
 		t.Errorf("the README's Events and answers table is not decide.Reasons; want these rows:\n%s", strings.Join(want, "\n"))
+	}
+}
+
+// TestSeveralIssuersExample: the README's ISSUERS example is a list the
+// authorizer accepts, with the kinds the section's table describes.
+func TestSeveralIssuersExample(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Several issuers\n")
+	if !ok {
+		t.Fatal("README.md has no Several issuers section")
+	}
+	_, block, ok := strings.Cut(section, "```json\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the Several issuers section has no json block")
+	}
+	list, err := settings.ParseIssuers([]byte(block))
+	if err != nil {
+		t.Fatalf("the README's ISSUERS example is refused: %v", err)
+	}
+	if len(list) != 3 || list[0].Cognito == nil || list[1].Cognito == nil || list[2].OIDC == nil {
+		t.Errorf("the example parses to %+v, want two pools and one OIDC issuer", list)
 	}
 }
