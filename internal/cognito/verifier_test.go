@@ -44,7 +44,7 @@ type fixture struct {
 func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	t.Helper()
 	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
-	cache, err := jwks.New(jwksURL, jwks.KeyPolicy{Algorithm: verify.Algorithm}, jwks.WithClock(func() time.Time { return now }))
+	cache, err := jwks.New(jwksURL, jwks.KeyPolicy{Algorithms: []string{verify.Algorithm}}, jwks.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}

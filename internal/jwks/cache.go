@@ -1,7 +1,9 @@
-// Package jwks keeps one JSON Web Key Set in memory for keyfunc, fetching it
-// in the calling invocation rather than in a background goroutine, which
-// Lambda freezes between invocations. A Cache serves one JWKS URL; a verifier
-// of several issuers holds one Cache per URL.
+// Package jwks keeps one JSON Web Key Set in memory for a verifier (package
+// verify, or keyfunc: a Cache is a jwkset.Storage), fetching it in the
+// calling invocation rather than in a background goroutine, which Lambda
+// freezes between invocations. It keeps only the keys a KeyPolicy's
+// algorithms can use (VerificationKey). A Cache serves one JWKS URL; a
+// verifier of several issuers holds one Cache per URL.
 //
 // keyfunc's default storage does not fit Lambda: a one-minute HTTP timeout, a
 // first fetch that blocks start-up, a silent empty key set when that fetch
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,14 +57,17 @@ const (
 	DefaultStaleWait       = 250 * time.Millisecond
 )
 
-// KeyPolicy says which keys of a JWKS are usable: RSA signing keys of at
+// KeyPolicy says which keys of a JWKS are usable: signing keys that can
+// verify at least one of Algorithms under VerificationKey's rule (an RSA key
+// for RS* and PS*, an EC key on P-256 for ES256 and on P-384 for ES384, and
+// a key that names its alg for that one only). RSA keys must also have at
 // least MinRSABits (none weaker than Cognito's 2048) and at most MaxRSABits
-// (none so large that each signature check becomes expensive), for
-// Algorithm where the key names its algorithm.
+// (none so large that each signature check becomes expensive).
 type KeyPolicy struct {
-	// Algorithm is the JWS algorithm the keys are for, e.g. RS256. A key
-	// naming another one is skipped.
-	Algorithm string
+	// Algorithms are the JWS algorithms the keys are for, e.g. RS256, each
+	// one of Algorithms(); at least one is required. A key that can serve
+	// none of them is skipped.
+	Algorithms []string
 	// MinRSABits and MaxRSABits bound the modulus; zero takes the defaults.
 	MinRSABits, MaxRSABits int
 }
@@ -117,7 +123,8 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 func WithLogger(log *slog.Logger) Option { return func(c *config) { c.log = log } }
 
 // Cache is a jwkset.Storage whose KeyRead fetches the JWKS when the key is
-// not there or the set is old. Wrap it with keyfunc.New. Its set changes only
+// not there or the set is old. Give it to verify.New as an Issuer's Keys (or
+// wrap it with keyfunc.New). Its set changes only
 // by fetching: the Storage methods that write refuse. It is safe for
 // concurrent use.
 type Cache struct {
@@ -146,9 +153,15 @@ func New(url string, keys KeyPolicy, opts ...Option) (*Cache, error) {
 	if url == "" {
 		return nil, errors.New("jwks: no URL")
 	}
-	if keys.Algorithm == "" {
+	if len(keys.Algorithms) == 0 {
 		return nil, errors.New("jwks: no key algorithm")
 	}
+	for _, alg := range keys.Algorithms {
+		if !slices.Contains(algorithms, alg) {
+			return nil, fmt.Errorf("jwks: key algorithm %q is not one of %v", alg, algorithms)
+		}
+	}
+	keys.Algorithms = slices.Clone(keys.Algorithms)
 	if keys.MinRSABits <= 0 {
 		keys.MinRSABits = DefaultMinRSABits
 	}

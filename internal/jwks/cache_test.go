@@ -508,7 +508,7 @@ func TestKeyReadAllRefuses(t *testing.T) {
 }
 
 // rs256 is the key policy of a Cognito pool.
-var rs256 = jwks.KeyPolicy{Algorithm: "RS256"}
+var rs256 = jwks.KeyPolicy{Algorithms: []string{"RS256"}}
 
 // TestWritesRefused: keys enter the cache only through a fetch, which
 // applies the key policy.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/MicahParks/jwkset"
 )
@@ -74,7 +76,7 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	if len(keys) == 0 {
 		// A set with nothing usable is a failed fetch, not a rotation to
 		// no keys: the last good set stays.
-		return 0, fmt.Errorf("GET %s: JWKS has no usable %s signing key", c.url, c.policy.Algorithm)
+		return 0, fmt.Errorf("GET %s: JWKS has no usable signing key for %s", c.url, strings.Join(c.policy.Algorithms, ", "))
 	}
 	if err := c.keys.KeyReplaceAll(ctx, keys); err != nil {
 		return 0, err
@@ -82,31 +84,48 @@ func (c *Cache) fetch(ctx context.Context) (int, error) {
 	return len(keys), nil
 }
 
-// usable turns one JWK of the set into a key keyfunc can use, or says why it
-// is not one: only RSA signing keys with a kid that p allows. x5u and x5c are
-// ignored, never fetched.
+// usable turns one JWK of the set into a key a verifier can use, or says why
+// it is not one: only signing keys with a kid that can verify one of p's
+// algorithms (VerificationKey; a key naming its alg, that one), RSA ones
+// within p's modulus bounds. Only the public parameters are read; x5u and
+// x5c are ignored, never fetched.
 func usable(m jwkset.JWKMarshal, p KeyPolicy) (jwkset.JWK, error) {
 	switch {
 	case m.KID == "":
 		return jwkset.JWK{}, errors.New("a key without kid")
-	case m.KTY != jwkset.KtyRSA:
-		return jwkset.JWK{}, fmt.Errorf("key %q: kty %q, want RSA", m.KID, m.KTY)
 	case m.USE != "" && m.USE != jwkset.UseSig:
-		return jwkset.JWK{}, fmt.Errorf("key %q: use %q, want sig", m.KID, m.USE)
-	case m.ALG != "" && m.ALG.String() != p.Algorithm:
-		return jwkset.JWK{}, fmt.Errorf("key %q: alg %q, want %s", m.KID, m.ALG, p.Algorithm)
+		return jwkset.JWK{}, fmt.Errorf("key %.64q: use %.32q, want sig", m.KID, m.USE)
+	case m.ALG != "" && !slices.Contains(p.Algorithms, m.ALG.String()):
+		return jwkset.JWK{}, fmt.Errorf("key %.64q: alg %.32q, want %s", m.KID, m.ALG, strings.Join(p.Algorithms, ", "))
 	}
-	public := jwkset.JWKMarshal{KTY: m.KTY, KID: m.KID, ALG: m.ALG, USE: m.USE, N: m.N, E: m.E}
+	public := jwkset.JWKMarshal{KTY: m.KTY, KID: m.KID, ALG: m.ALG, USE: m.USE}
+	switch m.KTY {
+	case jwkset.KtyRSA:
+		public.N, public.E = m.N, m.E
+	case jwkset.KtyEC:
+		public.CRV, public.X, public.Y = m.CRV, m.X, m.Y
+	default:
+		return jwkset.JWK{}, fmt.Errorf("key %.64q: kty %.32q, want RSA or EC", m.KID, m.KTY)
+	}
 	jwk, err := jwkset.NewJWKFromMarshal(public, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
 	if err != nil {
-		return jwkset.JWK{}, fmt.Errorf("key %q: %w", m.KID, err)
+		return jwkset.JWK{}, fmt.Errorf("key %.64q: %w", m.KID, err)
 	}
-	pub, ok := jwk.Key().(*rsa.PublicKey)
-	if !ok {
-		return jwkset.JWK{}, fmt.Errorf("key %q: not an RSA public key", m.KID)
+	if m.ALG != "" {
+		// Its one algorithm is the policy's (above): does the key fit it?
+		if _, err := VerificationKey(jwk, m.ALG.String()); err != nil {
+			return jwkset.JWK{}, err
+		}
+	} else if !slices.ContainsFunc(p.Algorithms, func(alg string) bool {
+		_, err := VerificationKey(jwk, alg)
+		return err == nil
+	}) {
+		return jwkset.JWK{}, fmt.Errorf("key %.64q: %s verifies none of %s", m.KID, describe(jwk.Key()), strings.Join(p.Algorithms, ", "))
 	}
-	if bits := pub.N.BitLen(); bits < p.MinRSABits || bits > p.MaxRSABits {
-		return jwkset.JWK{}, fmt.Errorf("key %q: %d-bit RSA, want %d to %d", m.KID, bits, p.MinRSABits, p.MaxRSABits)
+	if pub, ok := jwk.Key().(*rsa.PublicKey); ok {
+		if bits := pub.N.BitLen(); bits < p.MinRSABits || bits > p.MaxRSABits {
+			return jwkset.JWK{}, fmt.Errorf("key %.64q: %d-bit RSA, want %d to %d", m.KID, bits, p.MinRSABits, p.MaxRSABits)
+		}
 	}
 	return jwk, nil
 }

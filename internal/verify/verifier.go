@@ -1,22 +1,33 @@
-// Package verify checks JSON Web Tokens signed with RS256 by the issuers it
-// is given: the signature against the issuer's own key set, the registered
-// time claims, and the issuer's own rules.
+// Package verify checks JSON Web Tokens signed by the issuers it is given:
+// the signature against the issuer's own key set, the registered time claims,
+// and the issuer's own rules.
 //
 // It is issuer-neutral. An Issuer names the iss values its tokens carry, the
-// key set (a jwkset.Storage, read through keyfunc) and a Check that applies
-// its rules and says who the caller is. The Cognito user pool profile is one
-// such Issuer (package cognito); a second pool, or another OpenID Connect
-// provider, is another entry in the list given to New.
+// algorithms it signs with (RS256 unless it says otherwise), the key set (a
+// jwkset.Storage, read by kid through keyfunc) and a Check that applies its rules and says
+// who the caller is. The Cognito user pool profile is one such Issuer
+// (package cognito); a second pool, or another OpenID Connect provider, is
+// another entry in the list given to New.
 //
-// It is at least as strict as AWS's aws-jwt-verify and follows RFC 8725: one
-// algorithm, a key chosen by kid only from the key set of the token's
-// issuer, no header that points elsewhere for a key, and exact issuers.
+// It is at least as strict as AWS's aws-jwt-verify and follows RFC 8725:
+// only the issuer's own asymmetric algorithms, a key chosen by kid only from
+// the key set of the token's issuer and used only for the algorithm its type,
+// curve and alg allow, no header that points elsewhere for a key, and exact
+// issuers.
+//
+// A token whose alg is not one of its issuer's, or does not fit the key its
+// kid names (an ES256 header on an RSA key, RS256 on an EC key, ES384 on a
+// P-256 key, RS256 on a key whose JWK says RS384), is refused as
+// ErrAlgorithm; HS256 and none always are. A kid the issuer's key set does
+// not have, or has only for a use other than sig, is ErrUnknownKey.
 package verify
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -32,8 +43,14 @@ import (
 // many groups or custom attributes.
 const MaxTokenSize = 10240
 
-// Algorithm is the one signing algorithm Verify accepts.
+// Algorithm is the signing algorithm of an Issuer that names none:
+// Cognito's.
 const Algorithm = "RS256"
+
+// Algorithms are the signing algorithms an Issuer may name: RS256, RS384,
+// RS512, PS256, PS384, PS512, ES256 and ES384 (jwks.Algorithms). Symmetric
+// ones (HS*), none, ES512 and EdDSA are not among them.
+var Algorithms = jwks.Algorithms()
 
 // Issuer is one token issuer Verify accepts.
 type Issuer struct {
@@ -43,8 +60,14 @@ type Issuer struct {
 	// Keys hold the issuer's public keys. Their KeyRead errors match
 	// jwks.ErrUnavailable when no key set could be had and jwks.ErrUnknownKey
 	// (or jwkset.ErrKeyNotFound) when the set has no such kid: a *jwks.Cache
-	// does both.
+	// does both, and keeps only keys that serve the issuer's Algorithms
+	// when its KeyPolicy names the same ones.
 	Keys jwkset.Storage
+	// Algorithms are the JWS algorithms of the issuer's tokens, each one of
+	// the package's Algorithms; nil or empty means RS256 only (Algorithm),
+	// Cognito's. A token of another algorithm is refused (ErrAlgorithm)
+	// even if another issuer accepts it.
+	Algorithms []string
 	// Check applies the issuer's own rules to the claims of a token whose
 	// signature and issuer hold, and says who the caller is. Its error
 	// should match ErrWrongClient, ErrWrongTokenUse or ErrInvalidClaims.
@@ -62,16 +85,18 @@ func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.now =
 
 // Verifier verifies the tokens of its issuers. It is safe for concurrent use.
 type Verifier struct {
-	parser  *jwt.Parser
-	issuers map[string]*issuer
-	leeway  time.Duration
-	now     func() time.Time
+	parser     *jwt.Parser
+	issuers    map[string]*issuer
+	algorithms []string // every issuer's, the parser's valid methods
+	leeway     time.Duration
+	now        func() time.Time
 }
 
-// issuer is an Issuer ready to use: its key set read through keyfunc.
+// issuer is an Issuer ready to use.
 type issuer struct {
-	keys  keyfunc.Keyfunc
-	check func(map[string]any) (Identity, error)
+	keys       keyfunc.Keyfunc
+	algorithms []string
+	check      func(map[string]any) (Identity, error)
 }
 
 // New returns a Verifier of the tokens of issuers.
@@ -83,23 +108,44 @@ func New(issuers []Issuer, opts ...Option) (*Verifier, error) {
 	if len(issuers) == 0 {
 		return nil, errors.New("verify: no issuers")
 	}
+	supported := jwks.Algorithms()
+	accepted := map[string]bool{}
 	for i, iss := range issuers {
 		if iss.Keys == nil || iss.Check == nil || len(iss.Names) == 0 {
 			return nil, fmt.Errorf("verify: issuer %d has no names, keys or check", i)
 		}
-		kf, err := keyfunc.New(keyfunc.Options{Storage: iss.Keys})
+		// keyfunc reads the issuer's keys by kid, each only for the alg
+		// and use its JWK names.
+		kf, err := keyfunc.New(keyfunc.Options{Storage: iss.Keys, UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}})
 		if err != nil {
 			return nil, fmt.Errorf("verify: issuer %d: %w", i, err)
+		}
+		algs := slices.Clone(iss.Algorithms)
+		if len(algs) == 0 {
+			algs = []string{Algorithm}
+		}
+		for _, alg := range algs {
+			if !slices.Contains(supported, alg) {
+				return nil, fmt.Errorf("verify: issuer %d: algorithm %q is not one of %v", i, alg, supported)
+			}
+			accepted[alg] = true
 		}
 		for _, name := range iss.Names {
 			if _, dup := v.issuers[name]; dup || name == "" {
 				return nil, fmt.Errorf("verify: issuer %q listed twice or empty", name)
 			}
-			v.issuers[name] = &issuer{keys: kf, check: iss.Check}
+			v.issuers[name] = &issuer{keys: kf, algorithms: algs, check: iss.Check}
+		}
+	}
+	for _, alg := range supported {
+		if accepted[alg] {
+			v.algorithms = append(v.algorithms, alg)
 		}
 	}
 	v.parser = jwt.NewParser(
-		jwt.WithValidMethods([]string{Algorithm}),
+		// Any issuer's algorithm passes the parser; the key function
+		// holds each token to its own issuer's.
+		jwt.WithValidMethods(v.algorithms),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(v.leeway),
@@ -144,10 +190,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		if iss = v.issuers[name]; iss == nil {
 			return nil, fmt.Errorf("%w: iss %.80q", ErrWrongIssuer, name)
 		}
-		return iss.keys.KeyfuncCtx(ctx)(t)
+		return iss.key(ctx, t)
 	})
 	if err != nil && !errors.Is(err, jwt.ErrTokenInvalidClaims) {
-		return nil, classify(parsed, err)
+		return nil, v.classify(parsed, err)
 	}
 	if iss == nil {
 		// jwt checks claims only after the key function chose the issuer;
@@ -165,10 +211,37 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, cerr
 	}
 	if err != nil {
-		return nil, classify(parsed, err)
+		return nil, v.classify(parsed, err)
 	}
 	id.Issuer, _ = claims["iss"].(string)
 	return &Claims{raw: claims, id: id}, nil
+}
+
+// key returns the public key the token's kid names in its issuer's key set,
+// if it may verify a signature made with the token's alg: alg is one of the
+// issuer's algorithms (checked before any key is read, so a token of
+// another algorithm costs no fetch); keyfunc reads the key by kid and
+// refuses one whose JWK names another alg or a use other than sig; and the
+// key's type and curve must allow alg (jwks.Fits).
+func (iss *issuer) key(ctx context.Context, t *jwt.Token) (any, error) {
+	alg := t.Method.Alg()
+	if !slices.Contains(iss.algorithms, alg) {
+		return nil, fmt.Errorf("%w: %.32s, the issuer signs with %s", ErrAlgorithm, alg, strings.Join(iss.algorithms, ", "))
+	}
+	key, err := iss.keys.KeyfuncCtx(ctx)(t)
+	switch {
+	case err == nil:
+	case errors.Is(err, jwks.ErrUnavailable), errors.Is(err, jwks.ErrUnknownKey), errors.Is(err, jwkset.ErrKeyNotFound):
+		// classify tells an outage from an unknown kid.
+		return nil, err
+	default:
+		// keyfunc's own refusal: the kid's key is for another alg or use.
+		return nil, fmt.Errorf("%w: %w", ErrAlgorithm, err)
+	}
+	if err := jwks.Fits(key, alg); err != nil {
+		return nil, fmt.Errorf("%w: kid %.64q: %w", ErrAlgorithm, t.Header["kid"], err)
+	}
+	return key, nil
 }
 
 // maxDate is 9999-12-31T23:59:59Z, the last second a numeric date may name.
@@ -194,8 +267,8 @@ func checkDates(claims map[string]any) error {
 // classify turns jwt's error into one of the package's. The errors of our
 // key function already are; the key set's are translated; jwt's own are
 // named by the first that fits in this order.
-func classify(t *jwt.Token, err error) error {
-	for _, ours := range []error{ErrKeysUnavailable, ErrHeader, ErrMissingKeyID, ErrWrongIssuer, ErrUnknownKey, ErrMalformed} {
+func (v *Verifier) classify(t *jwt.Token, err error) error {
+	for _, ours := range []error{ErrKeysUnavailable, ErrHeader, ErrMissingKeyID, ErrWrongIssuer, ErrAlgorithm, ErrUnknownKey, ErrMalformed} {
 		if errors.Is(err, ours) {
 			return err
 		}
@@ -214,12 +287,19 @@ func classify(t *jwt.Token, err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		kind = ErrMalformed
-	case t != nil && alg != Algorithm:
+	case t != nil && !slices.Contains(v.algorithms, alg):
+		// No issuer's (HS256, none, an unknown name): the parser's
+		// refusal, which reads as a bad signature, or an unknown method.
+		kind = ErrAlgorithm
+	case errors.Is(err, jwt.ErrInvalidKeyType):
+		// The key is not of the kind the alg verifies with. The key
+		// function checks that first; should a key slip past it, this is
+		// a confusion of algorithms, not a bad signature.
 		kind = ErrAlgorithm
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		kind = ErrBadSignature
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		// keyfunc's own refusals: a key whose alg or use does not fit.
+		// A key set's failure other than jwks's and jwkset's errors.
 		kind = ErrUnknownKey
 	case errors.Is(err, jwt.ErrTokenExpired):
 		kind = ErrExpired

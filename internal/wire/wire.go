@@ -55,7 +55,7 @@ func Verifier(s settings.Authorizer, log *slog.Logger) (*verify.Verifier, []*jwk
 		if is.Cognito == nil {
 			return nil, nil, fmt.Errorf("issuer %d: no kind set", i)
 		}
-		cache, err := jwks.New(is.Cognito.JWKSURL, jwks.KeyPolicy{Algorithm: verify.Algorithm},
+		cache, err := jwks.New(is.Cognito.JWKSURL, jwks.KeyPolicy{Algorithms: []string{verify.Algorithm}},
 			jwks.WithTimeout(s.JWKSTimeout),
 			jwks.WithRefreshInterval(s.JWKSRefreshInterval),
 			jwks.WithLogger(log),
