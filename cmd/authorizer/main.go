@@ -21,7 +21,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -56,11 +55,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		}
 		opts = append(opts, decide.WithRevocations(checker))
 	}
-	h, caches, err := wire.Handler(cfg, log, opts...)
+	h, keys, err := wire.Handler(cfg, log, opts...)
 	if err != nil {
 		return nil, err
 	}
-	prefetch(ctx, caches)
+	prefetch(ctx, keys)
 	log.LogAttrs(ctx, slog.LevelInfo, "authorizer started",
 		slog.Any("issuers", issuers(cfg)),
 		slog.Any("required_scopes", cfg.RequiredScopes),
@@ -71,34 +70,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	return h, nil
 }
 
-// prefetch fetches every issuer's keys at once. A failure is logged by its
-// cache; KeyRead tries again when a token needs the keys.
-func prefetch(ctx context.Context, caches []*jwks.Cache) {
+// prefetch fetches every issuer's keys at once (an OpenID provider's after
+// its discovery document). A failure is logged by its source; KeyRead tries
+// again when a token needs the keys.
+func prefetch(ctx context.Context, keys []wire.Keys) {
 	var wg sync.WaitGroup
-	for _, c := range caches {
+	for _, c := range keys {
 		wg.Go(func() { _ = c.Refresh(ctx) })
 	}
 	wg.Wait()
 }
 
-// issuer is how the start line describes one issuer.
-type issuer struct {
-	Kind       string   `json:"kind"`
-	UserPoolID string   `json:"user_pool_id,omitempty"`
-	ClientIDs  []string `json:"client_ids,omitempty"`
-	TokenUse   []string `json:"token_use,omitempty"`
-	JWKSURL    string   `json:"jwks_url"`
-}
-
-func issuers(cfg settings.Authorizer) []issuer {
-	out := make([]issuer, 0, len(cfg.Issuers))
-	for _, is := range cfg.Issuers {
-		if c := is.Cognito; c != nil {
-			out = append(out, issuer{Kind: "cognito", UserPoolID: c.UserPoolID, ClientIDs: c.ClientIDs, TokenUse: c.TokenUses, JWKSURL: c.JWKSURL})
-		}
-	}
-	return out
-}
+// issuers describes the issuers for the start line: the settings' own
+// JSON (an OpenID provider's empty jwksUrl: found by discovery).
+func issuers(cfg settings.Authorizer) []settings.Issuer { return cfg.Issuers }
 
 func routeRules(cfg settings.Authorizer) int {
 	if cfg.Rules == nil {

@@ -39,6 +39,9 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 		{"nothing set", nil, []string{settings.EnvUserPoolID + ": required", settings.EnvClientIDs + ": required"}},
 		{"bad pool id", map[string]string{settings.EnvUserPoolID: "pool", settings.EnvClientIDs: clientID}, []string{settings.EnvUserPoolID + `: "pool" is not a user pool id`}},
 		{"bad log level", map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID, settings.EnvLogLevel: "loud"}, []string{settings.EnvLogLevel + `: "loud" is not a log level`}},
+		{"issuers and a pool", map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
+			settings.EnvIssuers: `[{"cognito": {"userPoolId": "` + poolID + `", "clientIds": ["` + clientID + `"]}}]`}, []string{settings.EnvIssuers + ": "}},
+		{"an issuer's null", map[string]string{settings.EnvIssuers: `[{"oidc": {"issuer": "https://idp.example.com/", "audiences": null}}]`}, []string{settings.EnvIssuers + ": entry 0 (oidc): audiences"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

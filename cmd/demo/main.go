@@ -7,7 +7,10 @@
 // failing, and tokens that never reach the rules. It prints what each got,
 // evaluating the returned policy for the request as API Gateway does, passes
 // the allowed contexts to the add-note and list-notes handlers as API
-// Gateway would, and exits 0 only if every case got the answer it should.
+// Gateway would. Then it runs the same binary with ISSUERS listing two pools
+// and a local OpenID provider (keys found by discovery, RSA and EC), with a
+// machine client, each allowed and refused for its reason. It exits 0 only
+// if every case got the answer it should.
 //
 // Run it from the repository's root: make demo (or go run ./cmd/demo).
 package main
@@ -152,8 +155,13 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	if verbose {
 		fmt.Fprintf(w, "\nThe authorizer's log:\n%s", logs.String())
 	}
+	ok, issuerCases, err := severalIssuers(ctx, w, binary, eventsDir, string(rules), verbose)
+	if err != nil {
+		return false, err
+	}
+	allOK = allOK && ok
 	if allOK {
-		fmt.Fprintf(w, "\nEvery case got the answer it should (%d authorizer cases, %d note requests).\n", len(cases), steps)
+		fmt.Fprintf(w, "\nEvery case got the answer it should (%d authorizer cases, %d with several issuers, %d note requests).\n", len(cases), issuerCases, steps)
 	} else {
 		fmt.Fprintf(w, "\nSome cases did not get the answer they should: see the <-- marks.\n")
 	}

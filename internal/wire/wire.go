@@ -6,34 +6,38 @@
 package wire
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+
+	"github.com/MicahParks/jwkset"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/oidc"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
 // Handler returns the REST authorizer's handler the settings describe,
-// logging its decisions and the key fetches to log, and the JWKS caches it
+// logging its decisions and the key fetches to log, and the key sources it
 // reads (one per issuer; nothing is fetched yet). opts come after the
 // settings' own decide options: decide.WithRevocations is the caller's.
-func Handler(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*authorizer.Handler, []*jwks.Cache, error) {
-	d, caches, err := Decider(s, log, opts...)
+func Handler(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*authorizer.Handler, []Keys, error) {
+	d, keys, err := Decider(s, log, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	return authorizer.New(d, log, authorizer.WithTokenHeader(s.TokenHeader)), caches, nil
+	return authorizer.New(d, log, authorizer.WithTokenHeader(s.TokenHeader)), keys, nil
 }
 
-// Decider returns the decision core the settings describe and the JWKS
-// caches its verifier reads, which log their fetches to log (nil:
+// Decider returns the decision core the settings describe and the key
+// sources its verifier reads, which log their fetches to log (nil:
 // discarded).
-func Decider(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*decide.Decider, []*jwks.Cache, error) {
-	v, caches, err := Verifier(s, log)
+func Decider(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*decide.Decider, []Keys, error) {
+	v, keys, err := Verifier(s, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,37 +47,81 @@ func Decider(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*d
 		decide.WithRules(s.Rules),
 		decide.WithScope(s.PolicyResource),
 	}
-	return decide.New(v, append(all, opts...)...), caches, nil
+	return decide.New(v, append(all, opts...)...), keys, nil
+}
+
+// Keys is an issuer's key source as wire builds it: a JWKS cache, or an
+// OpenID provider's keys found by discovery. Refresh fetches them now
+// (cmd/authorizer does at start, so the first invocation finds them).
+type Keys interface {
+	jwkset.Storage
+	Refresh(ctx context.Context) error
 }
 
 // Verifier returns a verifier of the tokens of every issuer the settings
-// list and the JWKS cache of each, in the settings' order.
-func Verifier(s settings.Authorizer, log *slog.Logger) (*verify.Verifier, []*jwks.Cache, error) {
+// list and the key source of each, in the settings' order. Nothing is
+// fetched yet.
+func Verifier(s settings.Authorizer, log *slog.Logger) (*verify.Verifier, []Keys, error) {
 	issuers := make([]verify.Issuer, 0, len(s.Issuers))
-	caches := make([]*jwks.Cache, 0, len(s.Issuers))
+	keys := make([]Keys, 0, len(s.Issuers))
 	for i, is := range s.Issuers {
-		if is.Cognito == nil {
-			return nil, nil, fmt.Errorf("issuer %d: no kind set", i)
-		}
-		cache, err := jwks.New(is.Cognito.JWKSURL, jwks.KeyPolicy{Algorithms: []string{verify.Algorithm}},
-			jwks.WithTimeout(s.JWKSTimeout),
-			jwks.WithRefreshInterval(s.JWKSRefreshInterval),
-			jwks.WithLogger(log),
-		)
+		iss, k, err := issuer(s, is, log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("issuer %d: %w", i, err)
 		}
-		iss, err := Pool(*is.Cognito).Issuer(cache)
-		if err != nil {
-			return nil, nil, fmt.Errorf("issuer %d: %w", i, err)
-		}
-		issuers, caches = append(issuers, iss), append(caches, cache)
+		issuers, keys = append(issuers, iss), append(keys, k)
 	}
 	v, err := verify.New(issuers, verify.WithLeeway(s.Leeway))
 	if err != nil {
 		return nil, nil, err
 	}
-	return v, caches, nil
+	return v, keys, nil
+}
+
+// issuer builds one issuer of the settings and its key source.
+func issuer(s settings.Authorizer, is settings.Issuer, log *slog.Logger) (verify.Issuer, Keys, error) {
+	cache := func(algorithms []string) func(url string) (*jwks.Cache, error) {
+		return func(url string) (*jwks.Cache, error) {
+			return jwks.New(url, jwks.KeyPolicy{Algorithms: algorithms},
+				jwks.WithTimeout(s.JWKSTimeout),
+				jwks.WithRefreshInterval(s.JWKSRefreshInterval),
+				jwks.WithLogger(log),
+			)
+		}
+	}
+	switch {
+	case is.Cognito != nil:
+		c, err := cache([]string{verify.Algorithm})(is.Cognito.JWKSURL)
+		if err != nil {
+			return verify.Issuer{}, nil, err
+		}
+		iss, err := Pool(*is.Cognito).Issuer(c)
+		return iss, c, err
+	case is.OIDC != nil:
+		o := is.OIDC
+		var keys Keys
+		if o.JWKSURL != "" {
+			c, err := cache(o.Algorithms)(o.JWKSURL)
+			if err != nil {
+				return verify.Issuer{}, nil, err
+			}
+			keys = c
+		} else {
+			k, err := oidc.NewKeys(o.Issuer, cache(o.Algorithms), oidc.WithTimeout(s.JWKSTimeout), oidc.WithLogger(log))
+			if err != nil {
+				return verify.Issuer{}, nil, err
+			}
+			keys = k
+		}
+		iss, err := Provider(*o).Issuer(keys)
+		return iss, keys, err
+	}
+	return verify.Issuer{}, nil, fmt.Errorf("no kind set")
+}
+
+// Provider is the OpenID provider an oidc issuer's settings name.
+func Provider(o settings.OIDCIssuer) oidc.Provider {
+	return oidc.Provider{IssuerURL: o.Issuer, Audiences: o.Audiences, Algorithms: o.Algorithms, GroupsClaim: o.GroupsClaim, ScopeClaim: o.ScopeClaim}
 }
 
 // Pool is the user pool a Cognito issuer's settings name.
