@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -29,6 +30,16 @@ func translateSAM(t *testing.T) cfnTemplate {
 // translateSAMFile is translateSAM of the template at path.
 func translateSAMFile(t *testing.T, path string) cfnTemplate {
 	t.Helper()
+	var tmpl cfnTemplate
+	if err := json.Unmarshal(translateSAMRaw(t, path), &tmpl); err != nil {
+		t.Fatalf("translated template: %v", err)
+	}
+	return tmpl
+}
+
+// translateSAMRaw is the translated template at path, as JSON.
+func translateSAMRaw(t *testing.T, path string) []byte {
+	t.Helper()
 	python := testenv.LookPath(t, "python3", "install Python 3 and pip install aws-sam-translator")
 	if err := exec.Command(python, "-c", "import samtranslator").Run(); err != nil {
 		testenv.Missing(t, "python3 cannot import samtranslator: pip install aws-sam-translator (cfn-lint brings it)")
@@ -41,11 +52,7 @@ func translateSAMFile(t *testing.T, path string) cfnTemplate {
 		}
 		t.Fatalf("sam_translate.py %s: %v\n%s", path, err, stderr)
 	}
-	var tmpl cfnTemplate
-	if err := json.Unmarshal(out, &tmpl); err != nil {
-		t.Fatalf("translated template: %v", err)
-	}
-	return tmpl
+	return out
 }
 
 // TestSAMTranslatedStage checks that SAM creates the one stage, prod, and
@@ -170,10 +177,14 @@ func evalValue(t *testing.T, tmpl cfnTemplate, params map[string]string, v any) 
 	return "", false
 }
 
-// evalCondition resolves an Fn::Equals of two values.
+// evalCondition resolves an Fn::Equals of two values, or an Fn::Not of
+// one.
 func evalCondition(t *testing.T, tmpl cfnTemplate, params map[string]string, cond any) bool {
 	t.Helper()
 	m, _ := cond.(map[string]any)
+	if not, ok := m["Fn::Not"].([]any); ok && len(not) == 1 {
+		return !evalCondition(t, tmpl, params, not[0])
+	}
 	args, ok := m["Fn::Equals"].([]any)
 	if !ok || len(args) != 2 {
 		b, _ := json.Marshal(cond)
@@ -361,5 +372,103 @@ func TestREADMESAMSnippet(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the README's SAM snippet made no RestApi")
+	}
+}
+
+// samIssuers is an Issuers parameter: a pool other than UserPoolId's and
+// an OIDC provider.
+const samIssuers = `[{"cognito": {"userPoolId": "eu-west-1_Other1234", "clientIds": ["otherclient"], "tokenUse": ["access"]}},
+ {"oidc": {"issuer": "https://example.eu.auth0.com/", "audiences": ["https://api.example.com"]}}]`
+
+// TestSAMIssuers checks template.yaml's Issuers parameter, as
+// CloudFormation would resolve the translated template: empty, the
+// authorizer gets the one pool's COGNITO_* variables and no ISSUERS; set,
+// ISSUERS and none of them (the authorizer refuses both); both
+// environments pass the authorizer's own validation. Its Rules require
+// ClientIds without Issuers, and refuse it with them.
+func TestSAMIssuers(t *testing.T) {
+	raw := translateSAMRaw(t, samTemplatePath)
+	var tmpl cfnTemplate
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var withRules struct {
+		Rules map[string]struct {
+			RuleCondition any
+			Assertions    []struct {
+				Assert            any
+				AssertDescription string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &withRules); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tmpl.Parameters["Issuers"]; !ok {
+		t.Fatal("template.yaml has no parameter Issuers")
+	}
+	cognitoVars := []string{settings.EnvUserPoolID, settings.EnvClientIDs, settings.EnvTokenUse, settings.EnvJWKSURL}
+	for _, tt := range []struct {
+		name, clientIDs, issuers string
+		wantBroken               []string // the rules the parameters break
+	}{
+		{"one pool", placeholderClientID, "", nil},
+		{"issuers", "", samIssuers, nil},
+		{"one pool without clients", "", "", []string{"ClientIdsOrIssuers"}},
+		{"clients and issuers", placeholderClientID, samIssuers, []string{"NotClientIdsAndIssuers"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			params := map[string]string{}
+			for name, p := range tmpl.Parameters {
+				params[name] = p.Default
+			}
+			params["UserPoolId"], params["ClientIds"], params["Issuers"] = placeholderUserPoolID, tt.clientIDs, tt.issuers
+
+			var broken []string
+			for name, rule := range withRules.Rules {
+				if rule.RuleCondition != nil && !evalCondition(t, tmpl, params, rule.RuleCondition) {
+					continue
+				}
+				for _, a := range rule.Assertions {
+					if !evalCondition(t, tmpl, params, a.Assert) {
+						broken = append(broken, name)
+					}
+				}
+			}
+			sort.Strings(broken)
+			if diff := cmp.Diff(tt.wantBroken, broken); diff != "" {
+				t.Errorf("rules broken (-want +got):\n%s", diff)
+			}
+			if len(tt.wantBroken) > 0 {
+				return // CloudFormation refuses the parameters
+			}
+
+			env := evalEnv(t, tmpl, params, "AuthorizerFunction")
+			var gotCognito []string
+			for _, name := range cognitoVars {
+				if _, ok := env[name]; ok {
+					gotCognito = append(gotCognito, name)
+				}
+			}
+			issuers, hasIssuers := env[settings.EnvIssuers]
+			if tt.issuers == "" {
+				if !slices.Equal(gotCognito, cognitoVars) || hasIssuers {
+					t.Errorf("variables %v, want %v and no %s", keys(env), cognitoVars, settings.EnvIssuers)
+				}
+			} else if len(gotCognito) > 0 || issuers != tt.issuers {
+				t.Errorf("%s = %q and %v set; want the parameter and none of %v", settings.EnvIssuers, issuers, gotCognito, cognitoVars)
+			}
+			cfg, err := settings.LoadAuthorizer(func(name string) string { return env[name] })
+			if err != nil {
+				t.Fatalf("AuthorizerFunction: %v", err)
+			}
+			wantIssuers := 1
+			if tt.issuers != "" {
+				wantIssuers = 2
+			}
+			if len(cfg.Issuers) != wantIssuers {
+				t.Errorf("the authorizer accepts %d issuers, want %d", len(cfg.Issuers), wantIssuers)
+			}
+		})
 	}
 }

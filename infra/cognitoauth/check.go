@@ -24,11 +24,15 @@ func (props *Props) Check() error {
 func (p Props) check() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if p.UserPool == nil {
-		add("UserPool: required")
-	}
-	if len(p.ClientIDs) == 0 {
-		add("ClientIDs: required: the app client ids (not the pool id)")
+	if len(p.Issuers) == 0 {
+		if p.UserPool == nil {
+			add("UserPool: required (or Issuers)")
+		}
+		if len(p.ClientIDs) == 0 {
+			add("ClientIDs: required: the app client ids (not the pool id)")
+		}
+	} else {
+		p.checkIssuers(add)
 	}
 	for i, id := range p.ClientIDs {
 		if id == nil {
@@ -71,7 +75,7 @@ func (p Props) check() error {
 		add("RevocationCacheTTL: set without a RevocationTable")
 	}
 
-	env := p.environment(true)
+	env := p.environment(forCheck)
 	getenv := func(name string) string {
 		if v := env[name]; v != nil {
 			return *v
@@ -85,4 +89,59 @@ func (p Props) check() error {
 		errs = append(errs, err)
 	}
 	return joinUnique(errs)
+}
+
+// checkIssuers checks what settings cannot see of Issuers: that the one
+// pool's props are not set as well, that each entry is one issuer with a
+// pool and clients, and that a list too large for the environment can go
+// to a file.
+func (p Props) checkIssuers(add func(format string, args ...any)) {
+	var both []string
+	if p.UserPool != nil {
+		both = append(both, "UserPool")
+	}
+	if len(p.ClientIDs) > 0 {
+		both = append(both, "ClientIDs")
+	}
+	if len(p.TokenUses) > 0 {
+		both = append(both, "TokenUses")
+	}
+	if len(both) > 0 {
+		add("%s, Issuers: set one pool's UserPool and ClientIDs, or Issuers (each with its own client ids and token uses), not both",
+			strings.Join(both, ", "))
+	}
+	for i, is := range p.Issuers {
+		switch {
+		case is.Cognito == nil && is.OIDC == nil:
+			add("Issuers[%d]: empty: set Cognito or OIDC", i)
+		case is.Cognito != nil && is.OIDC != nil:
+			add("Issuers[%d]: set Cognito or OIDC, not both", i)
+		case is.Cognito != nil:
+			if is.Cognito.UserPool == nil {
+				add("Issuers[%d].Cognito.UserPool: required", i)
+			}
+			if len(is.Cognito.ClientIDs) == 0 {
+				add("Issuers[%d].Cognito.ClientIDs: required: the app client ids (not the pool id)", i)
+			}
+			for j, id := range is.Cognito.ClientIDs {
+				if id == nil {
+					add("Issuers[%d].Cognito.ClientIDs[%d]: nil", i, j)
+				}
+			}
+		case len(is.OIDC.Audiences) == 0:
+			add("Issuers[%d].OIDC.Audiences: required: a token's aud must hold one of them", i)
+		}
+	}
+	if !p.issuersInFile() {
+		return
+	}
+	size := environmentSize(p.environment(forMeasure))
+	if p.issuersHaveTokens() {
+		add("Issuers: the environment with %s could reach %d bytes, more than Lambda's 4 KB, and the issuers hold ids known only at deploy time "+
+			"(a pool or client of the stack), so they cannot be shipped in %s either: name those pools and clients by their ids "+
+			"(awscognito.UserPool_FromUserPoolId, literal ClientIDs), or accept fewer issuers", settings.EnvIssuers, size, IssuersFileName)
+	}
+	if p.RouteRulesFile == IssuersFileName {
+		add("RouteRulesFile: %q is the file the issuers are shipped in (they do not fit in the environment): rename it", p.RouteRulesFile)
+	}
 }

@@ -96,13 +96,21 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 		}))
 	}
 
-	env := p.environment(false)
+	env := p.environment(forDeploy)
+	code := awslambda.Code_FromAsset(jsii.String(p.CodeDir), nil)
+	if p.issuersInFile() {
+		dir, err := codeWithIssuers(c, p.CodeDir, []byte(p.issuersJSON(forDeploy)))
+		if err != nil {
+			panic(fmt.Sprintf("cognitoauth.New: Issuers: %v", err))
+		}
+		code = awslambda.Code_FromAsset(jsii.String(dir), nil)
+	}
 	a.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:  jsii.String("Verifies Cognito JWTs for API Gateway"),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(p.CodeDir), nil),
+		Code:         code,
 		MemorySize:   jsii.Number(128),
 		Timeout:      p.Timeout,
 		Environment:  &env,

@@ -2,9 +2,12 @@ package cognitoauth_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -382,4 +385,362 @@ func TestApplicationLogLevel(t *testing.T) {
 			t.Errorf("ApplicationLogLevel(%q) = %s, want %s", level, got, want)
 		}
 	}
+}
+
+// The OIDC provider of the issuers' tests.
+var auth0 = &settings.OIDCIssuer{
+	Issuer:      "https://example.eu.auth0.com/",
+	Audiences:   []string{"https://api.example.com"},
+	JWKSURL:     "https://example.eu.auth0.com/.well-known/jwks.json",
+	Algorithms:  []string{"RS256", "ES256"},
+	GroupsClaim: "https://example.com/groups",
+	ScopeClaim:  "scope",
+}
+
+// issuersStack synthesizes, into outdir, a stack whose authorizer accepts
+// the issuers that issuers returns (adding to the stack what they name).
+func issuersStack(t *testing.T, outdir string, issuers func(stack awscdk.Stack) []cognitoauth.Issuer) (awscdk.Stack, assertions.Template, *cognitoauth.Authorizer) {
+	t.Helper()
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	stack := awscdk.NewStack(app, jsii.String("Issuers"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")},
+	})
+	api := awsapigateway.RestApi_FromRestApiAttributes(stack, jsii.String("Api"), &awsapigateway.RestApiAttributes{
+		RestApiId: jsii.String(apiID), RootResourceId: jsii.String(rootID),
+	})
+	auth := cognitoauth.New(stack, "Auth", &cognitoauth.Props{
+		Issuers: issuers(stack),
+		CodeDir: dummyCode(t),
+	})
+	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), &awsapigateway.MethodOptions{
+		AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+		Authorizer:        auth.Authorizer,
+	})
+	app.Synth(nil)
+	return stack, assertions.Template_FromStack(stack, nil), auth
+}
+
+// functionEnv returns the variables of the authorizer function of the
+// template.
+func functionEnv(t *testing.T, stack awscdk.Stack, template assertions.Template, auth *cognitoauth.Authorizer) map[string]any {
+	t.Helper()
+	fn := functionResource(t, stack, template, auth)
+	env, _ := fn.Properties["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	return vars
+}
+
+// resolveJoin writes a string or an Fn::Join of strings and Refs as one
+// string, each Ref replaced by refs[its logical id] as CloudFormation
+// would fill it in.
+func resolveJoin(t *testing.T, v any, refs map[string]string) string {
+	t.Helper()
+	if s, ok := v.(string); ok {
+		return s
+	}
+	m, _ := v.(map[string]any)
+	join, ok := m["Fn::Join"].([]any)
+	if !ok || len(join) != 2 {
+		t.Fatalf("%v: want a string or an Fn::Join", v)
+	}
+	sep, _ := join[0].(string)
+	var parts []string
+	for _, part := range join[1].([]any) {
+		switch p := part.(type) {
+		case string:
+			parts = append(parts, p)
+		case map[string]any:
+			ref, _ := p["Ref"].(string)
+			val, ok := refs[ref]
+			if !ok {
+				t.Fatalf("Fn::Join part %v: want a Ref to one of %v", p, refs)
+			}
+			parts = append(parts, val)
+		default:
+			t.Fatalf("Fn::Join part %v: want a string or a Ref", p)
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
+// noCognitoVars matches an environment without the one pool's variables.
+func noCognitoVars(extra map[string]any) map[string]any {
+	vars := map[string]any{
+		settings.EnvUserPoolID: assertions.Match_Absent(),
+		settings.EnvClientIDs:  assertions.Match_Absent(),
+		settings.EnvTokenUse:   assertions.Match_Absent(),
+		settings.EnvJWKSURL:    assertions.Match_Absent(),
+	}
+	maps.Copy(vars, extra)
+	return map[string]any{"Environment": map[string]any{"Variables": vars}}
+}
+
+// TestIssuers checks two pools, one of the stack with a client of the
+// stack and one imported, and an OIDC provider: one ISSUERS value, the
+// stack's ids as Refs inside it, and none of the one pool's variables.
+func TestIssuers(t *testing.T) {
+	var pool awscognito.UserPool
+	var client awscognito.UserPoolClient
+	stack, template, auth := issuersStack(t, t.TempDir(), func(stack awscdk.Stack) []cognitoauth.Issuer {
+		pool = awscognito.NewUserPool(stack, jsii.String("Pool"), nil)
+		client = pool.AddClient(jsii.String("Client"), nil)
+		imported := awscognito.UserPool_FromUserPoolId(stack, jsii.String("Imported"), jsii.String(poolID))
+		return []cognitoauth.Issuer{
+			{Cognito: &cognitoauth.CognitoIssuer{
+				UserPool:  pool,
+				ClientIDs: []*string{client.UserPoolClientId(), jsii.String("literalclient")},
+			}},
+			{Cognito: &cognitoauth.CognitoIssuer{
+				UserPool:  imported,
+				ClientIDs: *jsii.Strings("client1", "client2"),
+				TokenUses: []string{settings.TokenUseAccess},
+			}},
+			{OIDC: auth0},
+		}
+	})
+	assert(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), noCognitoVars(map[string]any{
+			settings.EnvIssuers:     assertions.Match_AnyValue(),
+			settings.EnvIssuersFile: assertions.Match_Absent(),
+			settings.EnvLogLevel:    "info",
+		}))
+	})
+
+	vars := functionEnv(t, stack, template, auth)
+	if got, want := keys(vars), []string{settings.EnvFunctionTimeout, settings.EnvIssuers, settings.EnvLogLevel}; !slices.Equal(got, want) {
+		t.Errorf("variables %v, want %v", got, want)
+	}
+	const (
+		deployedPool   = "eu-west-1_FromStack1"
+		deployedClient = "clientfromstack"
+	)
+	poolRef := *stack.GetLogicalId(pool.Node().DefaultChild().(awscdk.CfnElement))
+	clientRef := *stack.GetLogicalId(client.Node().DefaultChild().(awscdk.CfnElement))
+	issuers := resolveJoin(t, vars[settings.EnvIssuers], map[string]string{poolRef: deployedPool, clientRef: deployedClient})
+	var got []settings.Issuer
+	if err := json.Unmarshal([]byte(issuers), &got); err != nil {
+		t.Fatalf("%s = %s: %v", settings.EnvIssuers, issuers, err)
+	}
+	want := []settings.Issuer{
+		{Cognito: &settings.CognitoIssuer{UserPoolID: deployedPool, ClientIDs: []string{deployedClient, "literalclient"}}},
+		{Cognito: &settings.CognitoIssuer{UserPoolID: poolID, ClientIDs: []string{"client1", "client2"}, TokenUses: []string{"access"}}},
+		{OIDC: auth0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", settings.EnvIssuers, diff)
+	}
+	// As the function reads it once deployed.
+	if _, err := settings.LoadAuthorizer(func(name string) string {
+		return map[string]string{settings.EnvIssuers: issuers}[name]
+	}); err != nil {
+		t.Errorf("%s = %s: %v", settings.EnvIssuers, issuers, err)
+	}
+}
+
+// manyAudiences is an OIDC provider whose audiences alone take more than
+// Lambda's 4 KB environment.
+var manyAudiences = func() *settings.OIDCIssuer {
+	o := &settings.OIDCIssuer{Issuer: "https://login.example.com/tenant/v2.0"}
+	for i := range 120 {
+		o.Audiences = append(o.Audiences, fmt.Sprintf("api://service-%03d.internal.example.com", i))
+	}
+	return o
+}()
+
+// TestIssuersFile checks issuers too large for the environment: they are
+// shipped in issuers.json beside bootstrap, which ISSUERS_FILE names.
+func TestIssuersFile(t *testing.T) {
+	outdir := t.TempDir()
+	list := func(stack awscdk.Stack) []cognitoauth.Issuer {
+		return []cognitoauth.Issuer{
+			{Cognito: &cognitoauth.CognitoIssuer{
+				UserPool:  awscognito.UserPool_FromUserPoolId(stack, jsii.String("Imported"), jsii.String(poolID)),
+				ClientIDs: *jsii.Strings("client1"),
+			}},
+			{OIDC: manyAudiences},
+		}
+	}
+	stack, template, auth := issuersStack(t, outdir, list)
+	wantPath := cognitoauth.TaskRoot + "/" + cognitoauth.IssuersFileName
+	assert(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), noCognitoVars(map[string]any{
+			settings.EnvIssuers:     assertions.Match_Absent(),
+			settings.EnvIssuersFile: wantPath,
+		}))
+	})
+	if vars := functionEnv(t, stack, template, auth); len(vars) != 3 {
+		t.Errorf("variables %v, want %s, %s and %s", keys(vars), settings.EnvIssuersFile, settings.EnvLogLevel, settings.EnvFunctionTimeout)
+	}
+
+	// The asset the function's code is: bootstrap as built, and the file.
+	fn := functionResource(t, stack, template, auth)
+	code, _ := fn.Properties["Code"].(map[string]any)
+	key, _ := code["S3Key"].(string)
+	hash, ok := strings.CutSuffix(key, ".zip")
+	if !ok {
+		t.Fatalf("Code = %v, want an asset's S3Key", code)
+	}
+	asset := filepath.Join(outdir, "asset."+hash)
+	if fi, err := os.Stat(filepath.Join(asset, "bootstrap")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("the asset's bootstrap: %v, %v; want it as built (0755)", fi, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(asset, cognitoauth.IssuersFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []settings.Issuer
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%s: %v", cognitoauth.IssuersFileName, err)
+	}
+	want := []settings.Issuer{
+		{Cognito: &settings.CognitoIssuer{UserPoolID: poolID, ClientIDs: []string{"client1"}}},
+		{OIDC: manyAudiences},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", cognitoauth.IssuersFileName, diff)
+	}
+	if _, err := settings.ParseIssuers(raw); err != nil {
+		t.Errorf("%s: %v", cognitoauth.IssuersFileName, err)
+	}
+	if len(raw) <= 4<<10 {
+		t.Errorf("%s holds %d bytes, which would have fit in the environment", cognitoauth.IssuersFileName, len(raw))
+	}
+}
+
+// functionResource returns the authorizer function's resource.
+func functionResource(t *testing.T, stack awscdk.Stack, template assertions.Template, auth *cognitoauth.Authorizer) resource {
+	t.Helper()
+	raw, err := json.Marshal(template.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct{ Resources map[string]resource }
+	if err := json.Unmarshal(raw, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	return parsed.Resources[*stack.GetLogicalId(auth.Function.Node().DefaultChild().(awscdk.CfnElement))]
+}
+
+// TestCheckIssuers checks Issuers' problems: the one pool's props beside
+// them, entries the construct refuses, entries settings refuses, and a
+// list too large for the environment that holds deploy-time ids.
+func TestCheckIssuers(t *testing.T) {
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	stack := awscdk.NewStack(nil, jsii.String("CheckIssuers"), nil)
+	imported := awscognito.UserPool_FromUserPoolId(stack, jsii.String("Pool"), jsii.String(poolID))
+	newPool := awscognito.NewUserPool(stack, jsii.String("NewPool"), nil)
+	otherPool := awscognito.NewUserPool(stack, jsii.String("OtherPool"), nil)
+	newClient := newPool.AddClient(jsii.String("C"), nil).UserPoolClientId()
+	codeDir := dummyCode(t)
+	cognito := func(pool awscognito.IUserPool, ids ...*string) cognitoauth.Issuer {
+		return cognitoauth.Issuer{Cognito: &cognitoauth.CognitoIssuer{UserPool: pool, ClientIDs: ids}}
+	}
+	tests := []struct {
+		name    string
+		props   cognitoauth.Props
+		wantErr string // the start of the error; "" for none
+	}{
+		{"two pools of the stack and an OIDC provider", cognitoauth.Props{Issuers: []cognitoauth.Issuer{
+			cognito(newPool, newClient), cognito(otherPool, jsii.String("c2")), {OIDC: auth0},
+		}}, ""},
+		{"one pool, as issuers", cognitoauth.Props{Issuers: []cognitoauth.Issuer{cognito(imported, jsii.String("c1"))}}, ""},
+		{"too large, ids known now: a file", cognitoauth.Props{Issuers: []cognitoauth.Issuer{cognito(imported, jsii.String("c1")), {OIDC: manyAudiences}}}, ""},
+		{"both the one pool and issuers", cognitoauth.Props{
+			UserPool: imported, ClientIDs: *jsii.Strings("client1"),
+			Issuers: []cognitoauth.Issuer{{OIDC: auth0}},
+		}, "UserPool, ClientIDs, Issuers: "},
+		{"token uses beside issuers", cognitoauth.Props{
+			TokenUses: []string{settings.TokenUseID}, Issuers: []cognitoauth.Issuer{{OIDC: auth0}},
+		}, "TokenUses, Issuers: "},
+		{"empty entry", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: auth0}, {}}}, "Issuers[1]: "},
+		{"both kinds in one entry", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{
+			Cognito: cognito(imported, jsii.String("c1")).Cognito, OIDC: auth0,
+		}}}, "Issuers[0]: "},
+		{"no pool", cognitoauth.Props{Issuers: []cognitoauth.Issuer{cognito(nil, jsii.String("c1"))}}, "Issuers[0].Cognito.UserPool: "},
+		{"no client", cognitoauth.Props{Issuers: []cognitoauth.Issuer{cognito(imported)}}, "Issuers[0].Cognito.ClientIDs: "},
+		{"the same pool twice", cognitoauth.Props{Issuers: []cognitoauth.Issuer{
+			cognito(imported, jsii.String("c1")), cognito(imported, jsii.String("c2")),
+		}}, settings.EnvIssuers + ": entry 1 (cognito): "},
+		{"no audience", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &settings.OIDCIssuer{Issuer: "https://example.com/"}}}},
+			"Issuers[0].OIDC.Audiences: "},
+		{"bad OIDC issuer", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &settings.OIDCIssuer{
+			Issuer: "http://example.com", Audiences: []string{"a"},
+		}}}}, settings.EnvIssuers + ": entry 0 (oidc): issuer: "},
+		{"bad token use", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{Cognito: &cognitoauth.CognitoIssuer{
+			UserPool: imported, ClientIDs: *jsii.Strings("c1"), TokenUses: []string{"refresh"},
+		}}}}, settings.EnvIssuers + ": entry 0 (cognito): tokenUse"},
+		{"too large, with a pool of the stack", cognitoauth.Props{Issuers: []cognitoauth.Issuer{
+			cognito(newPool, newClient), {OIDC: manyAudiences},
+		}}, "Issuers: "},
+		{"too large, the rules file named as the issuers' file", cognitoauth.Props{
+			RouteRulesFile: cognitoauth.IssuersFileName,
+			Issuers:        []cognitoauth.Issuer{cognito(imported, jsii.String("c1")), {OIDC: manyAudiences}},
+		}, "RouteRulesFile: "},
+	}
+	if err := os.WriteFile(filepath.Join(codeDir, cognitoauth.IssuersFileName), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.props
+			p.CodeDir = codeDir
+			err := p.Check()
+			t.Logf("Check() = %v", err)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Check() = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)):
+				t.Errorf("Check() = %v, want an error starting %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestIssuersEnvironmentNames checks that with Issuers the construct sets
+// only variables the authorizer reads, and none of the one pool's.
+func TestIssuersEnvironmentNames(t *testing.T) {
+	testenv.LookPath(t, "node", "install Node.js 22+ (https://nodejs.org)")
+	known := map[string]bool{}
+	for _, s := range settings.AuthorizerSettings {
+		known[s.Name] = true
+	}
+	for name, issuers := range map[string][]cognitoauth.Issuer{
+		settings.EnvIssuers:     {{OIDC: auth0}},
+		settings.EnvIssuersFile: {{OIDC: manyAudiences}},
+	} {
+		env := (&cognitoauth.Props{Issuers: issuers, CodeDir: dummyCode(t)}).Environment()
+		if got, want := keys(env), sortedCopy([]string{settings.EnvFunctionTimeout, settings.EnvLogLevel, name}); !slices.Equal(got, want) {
+			t.Errorf("Environment() sets %v, want %v", got, want)
+		}
+		for n := range env {
+			if !known[n] {
+				t.Errorf("the construct sets %s, which the authorizer does not read", n)
+			}
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// keys returns the sorted keys of m.
+func keys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// assert runs an assertion of the assertions module, which panics on a
+// mismatch, and reports the mismatch as an error of t.
+func assert(t *testing.T, check func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		if r := recover(); r != nil {
+			t.Error(fmt.Sprint(r))
+		}
+	}()
+	check()
 }

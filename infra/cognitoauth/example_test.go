@@ -7,6 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // The authorizer in front of a method of an API made elsewhere, for a pool
@@ -33,4 +34,33 @@ func ExampleNew() {
 			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 			Authorizer:        auth.Authorizer,
 		})
+}
+
+// The authorizer accepting tokens of two user pools, one of the stack and
+// one made elsewhere, and of an OpenID Connect provider: the function gets
+// them as ISSUERS (or, too large for Lambda's environment, in
+// issuers.json beside bootstrap, as ISSUERS_FILE).
+func ExampleNew_issuers() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Api"), nil)
+	pool := awscognito.NewUserPool(stack, jsii.String("Pool"), nil)
+	client := pool.AddClient(jsii.String("Web"), nil)
+	partners := awscognito.UserPool_FromUserPoolId(stack, jsii.String("Partners"), jsii.String("eu-west-1_AbC123xyz"))
+
+	cognitoauth.New(stack, "CognitoAuth", &cognitoauth.Props{
+		Issuers: []cognitoauth.Issuer{
+			{Cognito: &cognitoauth.CognitoIssuer{UserPool: pool, ClientIDs: []*string{client.UserPoolClientId()}}},
+			{Cognito: &cognitoauth.CognitoIssuer{
+				UserPool:  partners,
+				ClientIDs: []*string{jsii.String("1example23456789")},
+				TokenUses: []string{settings.TokenUseAccess},
+			}},
+			{OIDC: &settings.OIDCIssuer{
+				Issuer:      "https://example.eu.auth0.com/",
+				Audiences:   []string{"https://api.example.com"},
+				GroupsClaim: "https://example.com/groups",
+			}},
+		},
+		CodeDir: "../bin/authorizer", // make build
+	})
 }

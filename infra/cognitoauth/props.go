@@ -23,19 +23,28 @@ const (
 	MaxCacheTTLSeconds = apispec.MaxCacheTTLSeconds
 )
 
-// Props configures an Authorizer. UserPool, ClientIDs and CodeDir are
-// required; zero values of the others mean the documented defaults.
+// Props configures an Authorizer. CodeDir is required, and either UserPool
+// and ClientIDs (one user pool, the COGNITO_* variables) or Issuers
+// (ISSUERS); zero values of the others mean the documented defaults.
 type Props struct {
 	// UserPool is the pool whose tokens are accepted: a UserPool of the
-	// stack or one imported with awscognito.UserPool_FromUserPoolId.
+	// stack or one imported with awscognito.UserPool_FromUserPoolId. Not
+	// with Issuers.
 	UserPool awscognito.IUserPool
 	// ClientIDs are the app client ids an ID token's aud or an access
 	// token's client_id must be one of (UserPoolClient.UserPoolClientId()
 	// or literal ids), never the pool id.
 	ClientIDs []*string
 	// TokenUses are the tokens accepted: settings.TokenUseID and/or
-	// settings.TokenUseAccess (default both).
+	// settings.TokenUseAccess (default both). Not with Issuers, whose
+	// Cognito entries have their own.
 	TokenUses []string
+	// Issuers, instead of UserPool and ClientIDs, are the issuers whose
+	// tokens are accepted: Cognito user pools and OpenID Connect
+	// providers. The function gets them as ISSUERS, or, when they do not
+	// fit in Lambda's 4 KB environment, as a file shipped beside
+	// bootstrap (IssuersFileName, ISSUERS_FILE).
+	Issuers []Issuer
 	// RequiredGroups and RequiredScopes must all be in every token, on
 	// every route, or the authorizer denies (403).
 	RequiredGroups []string
@@ -99,7 +108,7 @@ func (props *Props) withDefaults() Props {
 	if p.TokenHeader == "" {
 		p.TokenHeader = settings.DefaultTokenHeader
 	}
-	if len(p.TokenUses) == 0 {
+	if len(p.TokenUses) == 0 && len(p.Issuers) == 0 {
 		p.TokenUses = []string{settings.TokenUseID, settings.TokenUseAccess}
 	}
 	if p.CacheTTL == nil {
@@ -115,4 +124,29 @@ func (props *Props) withDefaults() Props {
 		p.LogRetention = DefaultLogRetention
 	}
 	return p
+}
+
+// Issuer is one issuer whose tokens are accepted: set Cognito or OIDC.
+type Issuer struct {
+	Cognito *CognitoIssuer
+	// OIDC is any OpenID Connect provider (Okta, Entra ID, Auth0, ...),
+	// written to ISSUERS as it is.
+	OIDC *settings.OIDCIssuer
+}
+
+// CognitoIssuer is a user pool and which of its tokens are accepted.
+type CognitoIssuer struct {
+	// UserPool is a UserPool of the stack or one imported with
+	// awscognito.UserPool_FromUserPoolId.
+	UserPool awscognito.IUserPool
+	// ClientIDs are the app client ids an ID token's aud or an access
+	// token's client_id must be one of (UserPoolClient.UserPoolClientId()
+	// or literal ids).
+	ClientIDs []*string
+	// TokenUses are settings.TokenUseID and/or settings.TokenUseAccess
+	// (default both).
+	TokenUses []string
+	// JWKSURL, for local emulators and tests, is where the pool's keys
+	// are fetched (default the pool's own JWKS).
+	JWKSURL string
 }
