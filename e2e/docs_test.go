@@ -150,3 +150,44 @@ func TestSeveralIssuersExample(t *testing.T) {
 		t.Errorf("the example parses to %+v, want two pools and one OIDC issuer", list)
 	}
 }
+
+// TestMakeFuzzRunsEveryTarget: make fuzz (and so CI) fuzzes every fuzz
+// target of the module.
+func TestMakeFuzzRunsEveryTarget(t *testing.T) {
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, targets, ok := strings.Cut(string(mk), "\nFUZZ_TARGETS := ")
+	if !ok {
+		t.Fatal("the Makefile has no FUZZ_TARGETS")
+	}
+	targets, _, _ = strings.Cut(targets, "\n")
+	listed := strings.Fields(targets)
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
+	err = filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "infra" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(b), -1) {
+			want := "./" + filepath.ToSlash(filepath.Dir(strings.TrimPrefix(path, "../"))) + ":" + m[1]
+			if !slices.Contains(listed, want) {
+				t.Errorf("make fuzz does not run %s: add it to FUZZ_TARGETS", want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
