@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/oidctest"
 )
 
 // benchAuthorize measures a warm authorizer (keys fetched, JSON decision logs
@@ -113,4 +116,24 @@ func BenchmarkAuthorizeDenyRoute(b *testing.B) {
 	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + f.idToken(b),
 		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/POST/add-note"})
 	benchAuthorize(b, f, ev, false)
+}
+
+// BenchmarkAuthorizeValidThreeIssuers is BenchmarkAuthorizeValid with
+// ISSUERS listing the token's pool, another pool and an OpenID provider:
+// the token's iss picks its issuer, whatever the others.
+func BenchmarkAuthorizeValidThreeIssuers(b *testing.B) {
+	pool, jwksURL := cognitotest.Start(b, poolID, clientID)
+	_, otherJWKS := cognitotest.Start(b, "us-east-1_OtherPool9", clientID)
+	idp := oidctest.Start(b)
+	list, err := json.Marshal([]settings.Issuer{
+		{Cognito: &settings.CognitoIssuer{UserPoolID: poolID, ClientIDs: []string{clientID}, JWKSURL: jwksURL}},
+		{Cognito: &settings.CognitoIssuer{UserPoolID: "us-east-1_OtherPool9", ClientIDs: []string{clientID}, JWKSURL: otherJWKS}},
+		{OIDC: &settings.OIDCIssuer{Issuer: idp.Issuer(), Audiences: []string{"https://api.example.com"}, Algorithms: []string{"RS256", "ES256"}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	vars := map[string]string{settings.EnvIssuers: string(list)}
+	f := &fixture{pool: pool, handler: authorizertest.NewHandler(b, func(k string) string { return vars[k] }, newLogger(io.Discard))}
+	benchAuthorize(b, f, tokenEvent("Bearer "+f.idToken(b)), false)
 }
