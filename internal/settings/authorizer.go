@@ -32,6 +32,18 @@ const (
 	EnvRouteRulesFile      = "ROUTE_RULES_FILE"
 	EnvIssuers             = "ISSUERS"
 	EnvIssuersFile         = "ISSUERS_FILE"
+	EnvHTTPAPIResponse     = "HTTP_API_RESPONSE"
+)
+
+// The answers to an HTTP API's payload 2.0 events (HTTP_API_RESPONSE).
+const (
+	// HTTPAPISimple answers {"isAuthorized": bool, "context": {...}}:
+	// per route, so cached per route only with $context.routeKey among
+	// the identity sources.
+	HTTPAPISimple = "simple"
+	// HTTPAPIIAM answers an IAM policy over every rule's route, as for
+	// REST: a function of the token alone.
+	HTTPAPIIAM = "iam"
 )
 
 // Defaults of the authorizer's settings.
