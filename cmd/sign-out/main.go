@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -48,7 +49,16 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*si
 	lambdainit.RouteStdLog(logger)
 	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
 	pool := signout.NewCognitoPool(cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.Region = cfg.Region }), cfg.UserPoolID)
-	hopts := []signout.Option{signout.WithTokenMaxValidity(cfg.TokenMaxValidity), signout.WithRefreshMaxValidity(cfg.RefreshMaxValidity)}
+	issuers, err := cognito.Issuers(cfg.UserPoolID)
+	if err != nil {
+		return nil, err
+	}
+	hopts := []signout.Option{
+		// The authorizer may accept other issuers too: only the pool's
+		// own users sign out here.
+		signout.WithIssuers(issuers...),
+		signout.WithTokenMaxValidity(cfg.TokenMaxValidity), signout.WithRefreshMaxValidity(cfg.RefreshMaxValidity),
+	}
 	if cfg.FlushAuthorizerCache {
 		hopts = append(hopts, signout.WithFlusher(signout.NewStageCache(apigateway.NewFromConfig(awsCfg))))
 	}

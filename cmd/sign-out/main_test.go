@@ -71,7 +71,20 @@ func TestRunWithMoto(t *testing.T) {
 		Path:       "/sign-out",
 		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{
 			"sub": sub, "username": "alice", "origin_jti": "session-1", "iat": "1795320489", "exp": "1795324089",
+			"iss": "https://cognito-idp." + mototest.Region + ".amazonaws.com/" + poolID,
 		}},
+	}
+	// A caller the authorizer verified against another issuer (another
+	// pool, an OpenID provider) whose name is alice too: refused, nothing
+	// written, nobody signed out.
+	other := req
+	other.RequestContext.Authorizer = map[string]any{"sub": "someone-else", "username": "alice", "origin_jti": "session-9",
+		"iss": "https://idp.example.com/"}
+	if resp, err := h.Handle(t.Context(), other); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("Handle(another issuer's alice) = %d %s, %v, want 403", resp.StatusCode, resp.Body, err)
+	}
+	if item := getItem(t, db, table, "jti#session-9"); item != nil {
+		t.Errorf("another issuer's caller wrote %v", item)
 	}
 	if resp, err := h.Handle(t.Context(), req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("Handle(this session) = %d %s, %v, want 204", resp.StatusCode, resp.Body, err)

@@ -17,8 +17,10 @@ import (
 // Keys the authorizer sets itself come from the verified identity and no
 // claim can override them: identity.KeyUsername (the user's name, whichever
 // the kind of token), identity.KeyClientID (the app client) and
-// identity.KeyEmail (only an address the issuer marks verified) and
-// identity.KeyIssuer (the issuer that verified the token). A claim
+// identity.KeyEmail (only an address the issuer marks verified),
+// identity.KeyIssuer (the issuer that verified the token) and
+// identity.KeyGroups (the groups route rules read: Cognito's
+// cognito:groups, or an OpenID provider's groups claim). A claim
 // named principalId, which API Gateway also fills in, or with an empty name
 // is dropped, and so is any claim the issuer does not vouch for (an
 // unverified phone_number).
@@ -44,6 +46,10 @@ func Context(c *verify.Claims) map[string]any {
 	ctx[identity.KeyUsername] = id.Username
 	ctx[identity.KeyClientID] = id.ClientID
 	ctx[identity.KeyIssuer] = id.Issuer
+	if len(id.Groups) > 0 {
+		// The groups route rules read, whichever the issuer's claim.
+		ctx[identity.KeyGroups] = strings.Join(id.Groups, ",")
+	}
 	if id.Email != "" {
 		ctx[identity.KeyEmail] = id.Email
 	}
@@ -54,7 +60,7 @@ func Context(c *verify.Claims) map[string]any {
 // or API Gateway writes.
 func reserved(name string) bool {
 	switch name {
-	case "", identity.KeyUsername, identity.KeyClientID, identity.KeyEmail, identity.KeyIssuer, "principalId":
+	case "", identity.KeyUsername, identity.KeyClientID, identity.KeyEmail, identity.KeyIssuer, identity.KeyGroups, "principalId":
 		return true
 	}
 	return false

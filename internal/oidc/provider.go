@@ -34,8 +34,9 @@ const (
 // bytes; these keep one value, or a list of many short ones, from becoming
 // an identity that is costly to match rules against or to log.
 const (
-	// MaxSubjectSize is the longest sub accepted, in bytes.
-	MaxSubjectSize = 256
+	// MaxSubjectSize is the longest sub accepted, in bytes: the endpoints
+	// behind the authorizer refuse a longer one (identity.FromAuthorizer).
+	MaxSubjectSize = 128
 	// MaxListLength is the most groups, scopes or audiences accepted.
 	MaxListLength = 1000
 	// MaxNameSize is the longest group, scope or client id (azp,
@@ -166,6 +167,16 @@ func (r *rules) check(claims map[string]any) (verify.Identity, error) {
 	}
 	if _, ok := claims["phone_number"]; ok && claims["phone_number_verified"] != true {
 		id.Unverified = append(id.Unverified, "phone_number")
+	}
+	// Claims under Cognito's names mean what Cognito says only in a
+	// Cognito token: a provider's cognito:groups, token_use or origin_jti
+	// would reach route rules, the revocation check and the endpoints
+	// (which read cognito:groups from the context) unchecked. Hidden; the
+	// context's cognito:groups is written from the groups claim instead.
+	for name := range claims {
+		if strings.HasPrefix(name, "cognito:") || name == "token_use" || name == "origin_jti" {
+			id.Unverified = append(id.Unverified, name)
+		}
 	}
 	if v, ok := claims[r.groups]; ok {
 		groups, err := stringList(v)

@@ -128,7 +128,8 @@ func TestCheck(t *testing.T) {
 		{
 			name:   "verified email and preferred_username",
 			claims: `{"sub": "u1", "aud": "api", "preferred_username": "ann", "email": "ann@example.com", "email_verified": true, "token_use": "access"}`,
-			want:   verify.Identity{Subject: "u1", ClientID: "api", Username: "ann", Email: "ann@example.com"},
+			// token_use is Cognito's: hidden, not read.
+			want: verify.Identity{Subject: "u1", ClientID: "api", Username: "ann", Email: "ann@example.com", Unverified: []string{"token_use"}},
 		},
 		{
 			name:   "unverified email and phone",

@@ -335,7 +335,12 @@ func loadRules(p *problems, inline, file string) *policy.Rules {
 // checkJWKSURL accepts https anywhere and plain http only where no network
 // sits between the function and the key server: loopback, and the Docker
 // host that sam local invoke reaches as host.docker.internal.
-func checkJWKSURL(v string) error {
+func checkJWKSURL(v string) error { return checkKeysURL(v, true) }
+
+// checkKeysURL accepts https anywhere and plain http on loopback, and on
+// host.docker.internal where dockerHost (COGNITO_JWKS_URL, for sam local
+// invoke; not ISSUERS' entries, whose lists reach deployed functions).
+func checkKeysURL(v string, dockerHost bool) error {
 	u, err := url.Parse(v)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL", v)
@@ -344,8 +349,12 @@ func checkJWKSURL(v string) error {
 	case "https":
 		return nil
 	case "http":
-		if host := u.Hostname(); isLoopbackHost(host) || host == "host.docker.internal" {
+		host := u.Hostname()
+		if isLoopbackHost(host) || dockerHost && host == "host.docker.internal" {
 			return nil
+		}
+		if !dockerHost {
+			return fmt.Errorf("%q: plain http is allowed only for a loopback host (127.0.0.0/8, ::1, localhost); use https", v)
 		}
 		return fmt.Errorf("%q: plain http is allowed only for loopback or host.docker.internal; use https", v)
 	default:

@@ -157,9 +157,13 @@ func parseIssuers(data []byte) ([]Issuer, []error) {
 			isss = []string{list[i].OIDC.Issuer}
 		}
 		for _, iss := range isss {
-			j, dup := claimed[iss]
+			// An issuer and the same with a trailing slash, or its scheme
+			// and host in other cases, share one discovery document: only
+			// one of them can be right.
+			key := issuerKey(iss)
+			j, dup := claimed[key]
 			if !dup {
-				claimed[iss] = i
+				claimed[key] = i
 				continue
 			}
 			switch {
@@ -168,7 +172,7 @@ func parseIssuers(data []byte) ([]Issuer, []error) {
 			case list[i].Cognito != nil:
 				es = append(es, fmt.Errorf("userPoolId: the pool's issuer %q is entry %d's (oidc) already: list each issuer once", iss, j))
 			case list[j].OIDC != nil:
-				es = append(es, fmt.Errorf("issuer: %q is entry %d's again: list each issuer once", iss, j))
+				es = append(es, fmt.Errorf("issuer: %q is entry %d's again, spelled otherwise (case, a trailing slash): list each issuer once, as its tokens' iss spells it", iss, j))
 			default:
 				es = append(es, fmt.Errorf("issuer: %q is the issuer of entry %d's user pool (cognito): list each issuer once", iss, j))
 			}
@@ -472,7 +476,7 @@ func parseCognito(ms []member) (*CognitoIssuer, []error) {
 		case "jwksUrl":
 			v, err := stringField(m.key, "an http(s) URL", m.value)
 			if err == nil {
-				if err = checkJWKSURL(v); err != nil {
+				if err = checkKeysURL(v, false); err != nil {
 					err = fmt.Errorf("%s: %w", m.key, err)
 				}
 			}
@@ -543,7 +547,7 @@ func parseOIDC(ms []member) (*OIDCIssuer, []error) {
 		case "jwksUrl":
 			v, err := stringField(m.key, "an http(s) URL", m.value)
 			if err == nil {
-				if err = checkJWKSURL(v); err != nil {
+				if err = checkKeysURL(v, false); err != nil {
 					err = fmt.Errorf("%s: %w", m.key, err)
 				}
 			}
@@ -642,4 +646,14 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// issuerKey is what two spellings of one issuer share: its scheme and host
+// in lower case, its path without a trailing slash.
+func issuerKey(iss string) string {
+	u, err := url.Parse(iss)
+	if err != nil {
+		return iss
+	}
+	return strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(u.Path, "/")
 }

@@ -88,7 +88,7 @@ func checkIssuer(t *testing.T, i int, is settings.Issuer) {
 			slices.ContainsFunc(c.TokenUses, func(u string) bool { return u != settings.TokenUseID && u != settings.TokenUseAccess }) {
 			t.Errorf("issuer %d: token uses %q", i, c.TokenUses)
 		}
-		if !plainHTTPOnlyLocally(c.JWKSURL, true) {
+		if !plainHTTPOnlyLocally(c.JWKSURL, false) {
 			t.Errorf("issuer %d: JWKS URL %q", i, c.JWKSURL)
 		}
 	default:
@@ -99,7 +99,7 @@ func checkIssuer(t *testing.T, i int, is settings.Issuer) {
 		if u, err := url.Parse(o.Issuer); err != nil || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 			t.Errorf("issuer %d: issuer %q has user info, a query or a fragment", i, o.Issuer)
 		}
-		if o.JWKSURL != "" && !plainHTTPOnlyLocally(o.JWKSURL, true) {
+		if o.JWKSURL != "" && !plainHTTPOnlyLocally(o.JWKSURL, false) {
 			t.Errorf("issuer %d: JWKS URL %q", i, o.JWKSURL)
 		}
 		if len(o.Audiences) == 0 || hasRepeats(o.Audiences) ||

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,6 +21,7 @@ const deadlineMargin = 300 * time.Millisecond
 // Handler answers POST /sign-out through API Gateway's REST Lambda proxy
 // integration. It is safe for concurrent use.
 type Handler struct {
+	issuers     []string
 	store       Store
 	pool        Pool
 	flusher     Flusher
@@ -46,6 +48,15 @@ func WithRefreshMaxValidity(d time.Duration) Option {
 // tokens (default DefaultTokenMaxValidity).
 func WithTokenMaxValidity(d time.Duration) Option {
 	return func(h *Handler) { h.maxValidity = d }
+}
+
+// WithIssuers limits sign-out to callers whose context's iss is one of
+// issuers: the pool's own (cognito.Issuers). The authorizer may accept
+// several issuers; the sign-out writes sub and origin_jti items and signs
+// out, by name, in one pool only, so a caller of another issuer, whose
+// name may be a user's of this pool, must not reach it (403).
+func WithIssuers(issuers ...string) Option {
+	return func(h *Handler) { h.issuers = append([]string(nil), issuers...) }
 }
 
 // WithFlusher has every sign-out also flush API Gateway's authorizer cache
@@ -77,7 +88,7 @@ type outcome struct {
 	caller  caller
 	scope   string // "session" or "everywhere"
 	item    string // the kind of item written: "jti" or "sub"
-	reason  string // why a request was refused with 400
+	reason  string // why a request was refused with 400 or 403
 	flushed bool
 	err     error // what went wrong, for 401 and 500
 	// flushErr is a failed flush, which does not fail the sign-out.
@@ -88,6 +99,8 @@ type outcome struct {
 //
 //   - 204 without a body when the sign-out is recorded;
 //   - 400 with {"message"} saying what is wrong with the body;
+//   - 403 {"message"} for a caller of another issuer than the pool's
+//     (WithIssuers);
 //   - 401 {"message": "Unauthorized"} when the authorizer context has no
 //     sub (the method was deployed without the authorizer);
 //   - 500 with {"message"} when the sign-out could not be completed; what
@@ -116,6 +129,9 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	if err != nil {
 		return outcome{status: http.StatusUnauthorized, message: "Unauthorized",
 			err: fmt.Errorf("%w: is the method deployed without the authorizer?", err)}
+	}
+	if h.issuers != nil && !slices.Contains(h.issuers, c.issuer) {
+		return outcome{status: http.StatusForbidden, message: "Forbidden: sign-out is for the user pool's own users", caller: c, reason: "other_issuer"}
 	}
 	everywhere, rej := readBody(req)
 	if rej != nil {

@@ -320,3 +320,34 @@ func TestNilLogger(t *testing.T) {
 		t.Fatalf("Handle() = %d, %v, want 204", resp.StatusCode, err)
 	}
 }
+
+// TestOnlyThePoolsOwnUsers: with WithIssuers, a caller whose context names
+// another issuer (or none) is refused with 403 before anything is written
+// or anyone is signed out; the pool's own callers sign out as before.
+func TestOnlyThePoolsOwnUsers(t *testing.T) {
+	const pool = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz"
+	for _, tt := range []struct {
+		name, iss string
+		want      int
+	}{
+		{"the pool's user", pool, http.StatusNoContent},
+		{"another issuer's user of the same name", "https://idp.example.com/", http.StatusForbidden},
+		{"no issuer in the context", "", http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			h := signout.NewHandler(r, r, nil, signout.WithClock(func() time.Time { return testNow }), signout.WithIssuers(pool))
+			req := newRequest(`{"everywhere": true}`)
+			if tt.iss != "" {
+				req.RequestContext.Authorizer["iss"] = tt.iss
+			}
+			resp, err := h.Handle(t.Context(), req)
+			if err != nil || resp.StatusCode != tt.want {
+				t.Fatalf("Handle() = %d %s, %v, want %d", resp.StatusCode, resp.Body, err, tt.want)
+			}
+			if tt.want != http.StatusNoContent && len(r.calls) != 0 {
+				t.Errorf("refused, yet called %v", r.calls)
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 // caller is who signs out, as the authorizer context says.
 type caller struct {
 	sub       string
+	issuer    string // the context's iss
 	username  string // the name Cognito knows the user by; sub when absent
 	originJTI string
 	expiresAt time.Time // the token's exp; zero when absent
@@ -27,6 +28,7 @@ func callerFrom(authorizer map[string]any) (caller, error) {
 		return caller{}, err
 	}
 	c := caller{sub: p.Sub, username: p.Username}
+	c.issuer, _ = authorizer[identity.KeyIssuer].(string)
 	if c.username == "" {
 		c.username = p.Sub
 	}

@@ -109,6 +109,16 @@ func TestSeveralIssuers(t *testing.T) {
 			}
 		})
 	}
+	// A provider's claims under Cognito's names pass neither to rules nor
+	// to the endpoints: the context's groups are its groups claim's.
+	spoof := oidcClaims(audience, "writers")
+	spoof["cognito:groups"] = []string{"admins"}
+	spoof["origin_jti"] = "not-cognitos"
+	arn, _ := policy.ParseMethodARN(stage + "POST/add-note")
+	got := d.Decide(context.Background(), decide.Request{Token: must(idp.Token(spoof, "RS256")), ARN: arn})
+	if got.Outcome != decide.Allow || got.Context[identity.KeyGroups] != "writers" || got.Context["origin_jti"] != nil {
+		t.Errorf("an OIDC token with cognito:groups: %v %q, context %v: want allow, cognito:groups writers, no origin_jti", got.Outcome, got.Reason, got.Context)
+	}
 	if n := idp.DiscoveryRequests(); n != 1 {
 		t.Errorf("%d discovery requests, want 1", n)
 	}
