@@ -1,9 +1,12 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/oidc"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
@@ -24,6 +27,24 @@ func TestSettingsMatchThePackages(t *testing.T) {
 	} {
 		if tt.set != tt.have {
 			t.Errorf("settings.%s = %v, the package's = %v", tt.name, tt.set, tt.have)
+		}
+	}
+}
+
+// TestOIDCAlgorithmsAreTheVerifiers: ISSUERS accepts exactly the
+// algorithms the verifier and the key cache serve, and its defaults are
+// the providers' own.
+func TestOIDCAlgorithmsAreTheVerifiers(t *testing.T) {
+	if !slices.Equal(settings.OIDCAlgorithms, jwks.Algorithms()) {
+		t.Errorf("settings.OIDCAlgorithms = %v, jwks.Algorithms() = %v", settings.OIDCAlgorithms, jwks.Algorithms())
+	}
+	for _, tt := range []struct{ name, set, have string }{
+		{"DefaultOIDCAlgorithm", settings.DefaultOIDCAlgorithm, oidc.DefaultAlgorithm},
+		{"DefaultGroupsClaim", settings.DefaultGroupsClaim, oidc.DefaultGroupsClaim},
+		{"DefaultScopeClaim", settings.DefaultScopeClaim, oidc.DefaultScopeClaim},
+	} {
+		if tt.set != tt.have {
+			t.Errorf("settings.%s = %q, oidc's = %q", tt.name, tt.set, tt.have)
 		}
 	}
 }

@@ -105,7 +105,12 @@ func (d *Decider) Decide(ctx context.Context, r Request) (dec Decision) {
 	}
 	dec.Identity = claims.Identity()
 	if d.revocations != nil {
-		if err := d.revocations.Check(ctx, dec.Identity.Subject, claimString(claims, identity.KeyOriginJTI), claimTime(claims, identity.KeyIssuedAt)); err != nil {
+		jti := claimString(claims, identity.KeyOriginJTI)
+		if len(jti) > maxOriginJTI {
+			// No store key is that long: a token problem, not an outage.
+			return refused(Unauthorized, ReasonInvalidClaims, fmt.Errorf("origin_jti of %d bytes, the limit is %d", len(jti), maxOriginJTI))
+		}
+		if err := d.revocations.Check(ctx, dec.Identity.Subject, jti, claimTime(claims, identity.KeyIssuedAt)); err != nil {
 			dec.Outcome, dec.Reason, dec.Err = Unauthorized, ReasonRevoked, err
 			if !errors.Is(err, revocation.ErrRevoked) || errors.Is(err, revocation.ErrUnavailable) {
 				// Not known to be revoked, and not known not to be:
@@ -145,6 +150,10 @@ func (d *Decider) Decide(ctx context.Context, r Request) (dec Decision) {
 	dec.Outcome = Allow
 	return dec
 }
+
+// maxOriginJTI bounds the origin_jti looked up in the revocation table, as
+// the sign-out function bounds the one it writes.
+const maxOriginJTI = 256
 
 func refused(o Outcome, reason Reason, err error) Decision {
 	return Decision{Outcome: o, Reason: reason, Err: err}

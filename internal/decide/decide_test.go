@@ -238,3 +238,21 @@ func TestMachineClient(t *testing.T) {
 		t.Errorf("unlisted machine client: %v %q, want unauthorized wrong_client", got.Outcome, got.Reason)
 	}
 }
+
+// TestOriginJTIBounded: an origin_jti no store key can be is the token's
+// problem (401), not an outage of the store.
+func TestOriginJTIBounded(t *testing.T) {
+	f := newFixture(t)
+	c := f.pool.IDClaims(alice, time.Now())
+	c["origin_jti"] = strings.Repeat("j", 257)
+	tok, err := f.pool.Sign(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := false
+	d := decide.New(f.v, decide.WithRevocations(revocationFunc(func() error { asked = true; return nil })))
+	got := d.Decide(context.Background(), decide.Request{Token: tok, ARN: arn(t, arnText)})
+	if got.Outcome != decide.Unauthorized || got.Reason != decide.ReasonInvalidClaims || asked {
+		t.Errorf("origin_jti of 257 bytes: %v %q (store asked: %t), want unauthorized invalid_claims, no lookup", got.Outcome, got.Reason, asked)
+	}
+}

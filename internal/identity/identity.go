@@ -19,21 +19,26 @@ import (
 const (
 	// KeySub is the user's immutable id (the token's sub; also principalId).
 	KeySub = "sub"
-	// KeyUsername is the user's name in the pool: the access token's username
-	// or the ID token's cognito:username, under one key for both.
+	// KeyUsername is the user's name at the issuer: a Cognito access
+	// token's username or ID token's cognito:username, an OpenID provider's
+	// preferred_username; empty for machine clients. Not unique across
+	// issuers: sub (with iss) is the caller's id.
 	KeyUsername = "username"
 	// KeyEmail is the user's email address, present in ID tokens whose pool
 	// shares it.
 	KeyEmail = "email"
-	// KeyGroups is the user's Cognito groups, joined with commas. Cognito
+	// KeyGroups is the caller's groups, as route rules read them (Cognito's
+	// cognito:groups, or an OpenID provider's groups claim), joined with
+	// commas. Cognito
 	// allows commas in group names; a pool that uses them cannot have its
 	// groups told apart here (the authorizer's own REQUIRED_GROUPS check
 	// reads the token, not this list).
 	KeyGroups = "cognito:groups"
 	// KeyTokenUse is "id" or "access".
 	KeyTokenUse = "token_use"
-	// KeyClientID is the app client the token was issued to (aud of an ID
-	// token, client_id of an access token).
+	// KeyClientID is the app client the token was issued to (a Cognito ID
+	// token's aud, an access token's client_id; an OpenID provider's azp,
+	// client_id or matched audience).
 	KeyClientID = "client_id"
 	// KeyScope is the access token's space-separated OAuth scopes.
 	KeyScope = "scope"

@@ -41,10 +41,11 @@ const (
 	ScopeClaimScp = "scp"
 )
 
-// oidcAlgorithms are the signing algorithms an OIDC issuer may list: RSA
+// OIDCAlgorithms are the signing algorithms an OIDC issuer may list (the
+// verifier's own: cmd/authorizer's test keeps the two lists equal): RSA
 // (PKCS #1 v1.5 and PSS) and ECDSA on P-256 and P-384. Never none, nor
 // HMAC, whose key would be a shared secret.
-var oidcAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
+var OIDCAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
 
 // The kinds of an entry of ISSUERS, as its single key spells them.
 const (
@@ -513,7 +514,7 @@ func parseOIDC(ms []member) (*OIDCIssuer, []error) {
 		audienceWant = "a non-empty array of strings"
 		claimWant    = "a claim's name, 1 to 256 bytes"
 	)
-	algWant := "a non-empty array of " + strings.Join(oidcAlgorithms, ", ")
+	algWant := "a non-empty array of " + strings.Join(OIDCAlgorithms, ", ")
 	var (
 		o          OIDCIssuer
 		errs       []error
@@ -558,8 +559,8 @@ func parseOIDC(ms []member) (*OIDCIssuer, []error) {
 			o.JWKSURL = v
 		case "algorithms":
 			algs, es := stringsField(m.key, algWant, m.value, func(a string) error {
-				if !slices.Contains(oidcAlgorithms, a) {
-					return fmt.Errorf("%.64q is not an algorithm accepted: want %s", a, strings.Join(oidcAlgorithms, ", "))
+				if !slices.Contains(OIDCAlgorithms, a) {
+					return fmt.Errorf("%.64q is not an algorithm accepted: want %s", a, strings.Join(OIDCAlgorithms, ", "))
 				}
 				return nil
 			})

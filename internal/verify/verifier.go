@@ -47,10 +47,6 @@ const MaxTokenSize = 10240
 // Cognito's.
 const Algorithm = "RS256"
 
-// Algorithms are the signing algorithms an Issuer may name: RS256, RS384,
-// RS512, PS256, PS384, PS512, ES256 and ES384 (jwks.Algorithms). Symmetric
-// ones (HS*), none, ES512 and EdDSA are not among them.
-var Algorithms = jwks.Algorithms()
 
 // Issuer is one token issuer Verify accepts.
 type Issuer struct {

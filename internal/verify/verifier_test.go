@@ -36,7 +36,7 @@ const (
 	issA = "https://a.example.com"
 	// issB signs with RS256, RS384, PS256, ES256 and ES384.
 	issB = "https://b.example.com/"
-	// issC signs with every algorithm of verify.Algorithms, and its keys
+	// issC signs with every algorithm of jwks.Algorithms(), and its keys
 	// are a jwkset.MemoryStorage that filters nothing: verify's own
 	// checks of each key, without a jwks.Cache's at fetch.
 	issC = "https://c.example.com"
@@ -160,7 +160,7 @@ func newFixture(t testing.TB) *fixture {
 	v, err := verify.New([]verify.Issuer{
 		{Names: []string{issA}, Keys: cache(f.a.url, []string{verify.Algorithm}), Check: check},
 		{Names: []string{issB}, Keys: cache(f.b.url, algsB), Algorithms: algsB, Check: check},
-		{Names: []string{issC}, Keys: memory, Algorithms: verify.Algorithms, Check: check},
+		{Names: []string{issC}, Keys: memory, Algorithms: jwks.Algorithms(), Check: check},
 	}, verify.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
@@ -380,14 +380,14 @@ func TestNewRefusesAlgorithms(t *testing.T) {
 			t.Errorf("New(Algorithms %q) = nil error, want one", algs)
 		}
 	}
-	for _, algs := range [][]string{nil, {}, verify.Algorithms} {
+	for _, algs := range [][]string{nil, {}, jwks.Algorithms()} {
 		if _, err := verify.New([]verify.Issuer{{Names: []string{issA}, Keys: keys, Algorithms: algs, Check: check}}); err != nil {
 			t.Errorf("New(Algorithms %q) = %v", algs, err)
 		}
 	}
 	want := []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
-	if !slices.Equal(verify.Algorithms, want) {
-		t.Errorf("Algorithms = %v, want %v", verify.Algorithms, want)
+	if !slices.Equal(jwks.Algorithms(), want) {
+		t.Errorf("Algorithms = %v, want %v", jwks.Algorithms(), want)
 	}
 }
 
