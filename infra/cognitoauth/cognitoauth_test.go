@@ -388,7 +388,7 @@ func TestApplicationLogLevel(t *testing.T) {
 }
 
 // The OIDC provider of the issuers' tests.
-var auth0 = &settings.OIDCIssuer{
+var auth0 = &cognitoauth.OIDCIssuer{
 	Issuer:      "https://example.eu.auth0.com/",
 	Audiences:   []string{"https://api.example.com"},
 	JWKSURL:     "https://example.eu.auth0.com/.well-known/jwks.json",
@@ -494,7 +494,7 @@ func TestIssuers(t *testing.T) {
 			{Cognito: &cognitoauth.CognitoIssuer{
 				UserPool:  imported,
 				ClientIDs: *jsii.Strings("client1", "client2"),
-				TokenUses: []string{settings.TokenUseAccess},
+				TokenUses: []string{"access"},
 			}},
 			{OIDC: auth0},
 		}
@@ -525,7 +525,7 @@ func TestIssuers(t *testing.T) {
 	want := []settings.Issuer{
 		{Cognito: &settings.CognitoIssuer{UserPoolID: deployedPool, ClientIDs: []string{deployedClient, "literalclient"}}},
 		{Cognito: &settings.CognitoIssuer{UserPoolID: poolID, ClientIDs: []string{"client1", "client2"}, TokenUses: []string{"access"}}},
-		{OIDC: auth0},
+		{OIDC: ptr(settings.OIDCIssuer(*auth0))},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", settings.EnvIssuers, diff)
@@ -540,8 +540,8 @@ func TestIssuers(t *testing.T) {
 
 // manyAudiences is an OIDC provider whose audiences alone take more than
 // Lambda's 4 KB environment.
-var manyAudiences = func() *settings.OIDCIssuer {
-	o := &settings.OIDCIssuer{Issuer: "https://login.example.com/tenant/v2.0"}
+var manyAudiences = func() *cognitoauth.OIDCIssuer {
+	o := &cognitoauth.OIDCIssuer{Issuer: "https://login.example.com/tenant/v2.0"}
 	for i := range 120 {
 		o.Audiences = append(o.Audiences, fmt.Sprintf("api://service-%03d.internal.example.com", i))
 	}
@@ -595,7 +595,7 @@ func TestIssuersFile(t *testing.T) {
 	}
 	want := []settings.Issuer{
 		{Cognito: &settings.CognitoIssuer{UserPoolID: poolID, ClientIDs: []string{"client1"}}},
-		{OIDC: manyAudiences},
+		{OIDC: ptr(settings.OIDCIssuer(*manyAudiences))},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", cognitoauth.IssuersFileName, diff)
@@ -662,9 +662,9 @@ func TestCheckIssuers(t *testing.T) {
 		{"the same pool twice", cognitoauth.Props{Issuers: []cognitoauth.Issuer{
 			cognito(imported, jsii.String("c1")), cognito(imported, jsii.String("c2")),
 		}}, settings.EnvIssuers + ": entry 1 (cognito): "},
-		{"no audience", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &settings.OIDCIssuer{Issuer: "https://example.com/"}}}},
+		{"no audience", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &cognitoauth.OIDCIssuer{Issuer: "https://example.com/"}}}},
 			"Issuers[0].OIDC.Audiences: "},
-		{"bad OIDC issuer", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &settings.OIDCIssuer{
+		{"bad OIDC issuer", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{OIDC: &cognitoauth.OIDCIssuer{
 			Issuer: "http://example.com", Audiences: []string{"a"},
 		}}}}, settings.EnvIssuers + ": entry 0 (oidc): issuer: "},
 		{"bad token use", cognitoauth.Props{Issuers: []cognitoauth.Issuer{{Cognito: &cognitoauth.CognitoIssuer{
@@ -744,3 +744,5 @@ func assert(t *testing.T, check func()) {
 	}()
 	check()
 }
+
+func ptr[T any](v T) *T { return &v }

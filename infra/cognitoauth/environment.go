@@ -167,7 +167,7 @@ func (p Props) issuersJSON(mode envMode) string {
 	list := make([]settings.Issuer, len(p.Issuers))
 	for i, is := range p.Issuers {
 		if is.OIDC != nil {
-			o := *is.OIDC
+			o := settings.OIDCIssuer(*is.OIDC)
 			if o.Audiences == nil {
 				o.Audiences = []string{} // settings reads a null as a mistake of its own
 			}

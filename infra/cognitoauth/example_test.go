@@ -7,7 +7,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatehouse-dev/cognito-authorizer/infra/cognitoauth"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // The authorizer in front of a method of an API made elsewhere, for a pool
@@ -53,9 +52,9 @@ func ExampleNew_issuers() {
 			{Cognito: &cognitoauth.CognitoIssuer{
 				UserPool:  partners,
 				ClientIDs: []*string{jsii.String("1example23456789")},
-				TokenUses: []string{settings.TokenUseAccess},
+				TokenUses: []string{"access"},
 			}},
-			{OIDC: &settings.OIDCIssuer{
+			{OIDC: &cognitoauth.OIDCIssuer{
 				Issuer:      "https://example.eu.auth0.com/",
 				Audiences:   []string{"https://api.example.com"},
 				GroupsClaim: "https://example.com/groups",

@@ -131,7 +131,27 @@ type Issuer struct {
 	Cognito *CognitoIssuer
 	// OIDC is any OpenID Connect provider (Okta, Entra ID, Auth0, ...),
 	// written to ISSUERS as it is.
-	OIDC *settings.OIDCIssuer
+	OIDC *OIDCIssuer
+}
+
+// OIDCIssuer is an OpenID Connect provider's entry of ISSUERS (see the
+// README's "Several issuers"): the authorizer's own settings type, which a
+// module outside this repository cannot import, field for field.
+type OIDCIssuer struct {
+	// Issuer is compared with the tokens' iss exactly, trailing slash
+	// included.
+	Issuer string
+	// Audiences: a token's aud must hold one.
+	Audiences []string
+	// JWKSURL is where the keys are; empty: the discovery document's
+	// jwks_uri.
+	JWKSURL string
+	// Algorithms default to RS256; from RS256-512, PS256-512, ES256, ES384.
+	Algorithms []string
+	// GroupsClaim names the groups claim (default groups).
+	GroupsClaim string
+	// ScopeClaim is scope (default) or scp.
+	ScopeClaim string
 }
 
 // CognitoIssuer is a user pool and which of its tokens are accepted.
