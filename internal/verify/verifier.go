@@ -47,7 +47,6 @@ const MaxTokenSize = 10240
 // Cognito's.
 const Algorithm = "RS256"
 
-
 // Issuer is one token issuer Verify accepts.
 type Issuer struct {
 	// Names are the exact iss values of the issuer's tokens (a Cognito pool
