@@ -121,7 +121,7 @@ e2e: ## The Cognito journey and the README's AWS CLI steps against moto_server (
 	fi
 
 # Fuzz targets as package:target; `make fuzz FUZZTIME=1m` fuzzes longer.
-FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/policy:FuzzParseMethodARN ./internal/policy:FuzzRules ./internal/notes:FuzzHandler ./internal/notes:FuzzListQuery ./internal/signout:FuzzHandle ./internal/settings:FuzzParseIssuers
+FUZZ_TARGETS := ./internal/authorizer:FuzzEvent ./internal/authorizer:FuzzTokenExtraction ./internal/authorizer:FuzzHTTPEvent ./internal/policy:FuzzParseMethodARN ./internal/policy:FuzzRules ./internal/notes:FuzzHandler ./internal/notes:FuzzListQuery ./internal/signout:FuzzHandle ./internal/settings:FuzzParseIssuers
 FUZZTIME ?= 5s
 
 .PHONY: fuzz

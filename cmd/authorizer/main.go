@@ -1,6 +1,9 @@
-// Command authorizer is the Lambda custom authorizer: it verifies the Cognito
-// token of each API Gateway TOKEN or REQUEST event and answers with an IAM
-// policy. Build it as bootstrap for the provided.al2023 runtime (make build).
+// Command authorizer is the Lambda custom authorizer: it verifies the token
+// (Cognito's, or a listed OpenID provider's) of each API Gateway event (a
+// REST API's TOKEN or REQUEST event, an HTTP API's payload 1.0 or 2.0
+// event) and answers with an IAM policy or, for payload 2.0 events with
+// HTTP_API_RESPONSE=simple, a simple answer.
+// Build it as bootstrap for the provided.al2023 runtime (make build).
 //
 // This is where the pieces are wired: the settings, the revocation check,
 // and package wire (shared with the test kit) for the verifier, the
@@ -13,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -28,7 +32,7 @@ import (
 )
 
 func main() {
-	lambdainit.Main("authorizer", run, func(h *authorizer.Handler) { lambda.StartHandlerFunc(h.Handle) })
+	lambdainit.Main("authorizer", run, func(h *authorizer.Handler) { lambda.StartHandlerFunc(h.HandleEvent) })
 }
 
 // run reads the configuration, wires the verifier and fetches the JWKS once,
@@ -65,6 +69,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		slog.Any("required_scopes", cfg.RequiredScopes),
 		slog.Any("required_groups", cfg.RequiredGroups),
 		slog.String("policy_resource", cfg.PolicyResource.String()),
+		slog.String("http_api_response", cfg.HTTPAPIResponse),
 		slog.Int("route_rules", routeRules(cfg)),
 		slog.String("revocation_table", rev.Table))
 	return h, nil
@@ -74,12 +79,20 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 // its discovery document). A failure is logged by its source; KeyRead tries
 // again when a token needs the keys.
 func prefetch(ctx context.Context, keys []wire.Keys) {
+	// Lambda's init phase is limited to 10 s; an OpenID provider's
+	// discovery and then its keys could take twice JWKS_TIMEOUT (9 s at
+	// most). The invocations fetch what this could not.
+	ctx, cancel := context.WithTimeout(ctx, prefetchLimit)
+	defer cancel()
 	var wg sync.WaitGroup
 	for _, c := range keys {
 		wg.Go(func() { _ = c.Refresh(ctx) })
 	}
 	wg.Wait()
 }
+
+// prefetchLimit bounds the fetches at start, within Lambda's 10 s init.
+const prefetchLimit = 8 * time.Second
 
 // issuers describes the issuers for the start line: the settings' own
 // JSON (an OpenID provider's empty jwksUrl: found by discovery).

@@ -21,16 +21,17 @@ import (
 )
 
 // benchAuthorize measures a warm authorizer (keys fetched, JSON decision logs
-// written as in Lambda, to io.Discard) answering ev.
+// written as in Lambda, to io.Discard) answering ev through HandleEvent, the
+// Lambda function's entry.
 func benchAuthorize(b *testing.B, f *fixture, ev json.RawMessage, wantErr bool) {
 	b.Helper()
 	ctx := context.Background()
-	if _, err := f.handler.Handle(ctx, ev); (err != nil) != wantErr {
-		b.Fatalf("Handle() error = %v, want error: %v", err, wantErr)
+	if _, err := f.handler.HandleEvent(ctx, ev); (err != nil) != wantErr {
+		b.Fatalf("HandleEvent() error = %v, want error: %v", err, wantErr)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		f.handler.Handle(ctx, ev)
+		f.handler.HandleEvent(ctx, ev)
 	}
 }
 
@@ -38,6 +39,32 @@ func benchAuthorize(b *testing.B, f *fixture, ev json.RawMessage, wantErr bool) 
 func BenchmarkAuthorizeValid(b *testing.B) {
 	f := newFixtureLogging(b, nil, io.Discard)
 	benchAuthorize(b, f, tokenEvent("Bearer "+f.idToken(b)), false)
+}
+
+// BenchmarkAuthorizeValidHandle is BenchmarkAuthorizeValid through Handle,
+// the REST entry, which tells REST events from nothing else.
+func BenchmarkAuthorizeValidHandle(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	ev := tokenEvent("Bearer " + f.idToken(b))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.handler.Handle(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuthorizeValidHTTP answers an HTTP API's payload 2.0 event
+// (events/http-api.json's headers) with a valid ID token, simply: Allow.
+func BenchmarkAuthorizeValidHTTP(b *testing.B) {
+	f := newFixtureLogging(b, nil, io.Discard)
+	tok := f.idToken(b)
+	f.handler = f.httpHandler(b, settings.HTTPAPISimple)
+	benchAuthorize(b, f, httpEvent("POST", "/add-note", "POST /add-note", map[string]string{
+		"accept": "application/json", "authorization": "Bearer " + tok, "content-type": "application/json",
+		"host": "abcdef1234.execute-api.eu-west-1.amazonaws.com", "user-agent": "curl/8.5.0", "x-forwarded-for": "203.0.113.10",
+	}), false)
 }
 
 // BenchmarkAuthorizeValidRequest answers a REQUEST event (events/request.json's

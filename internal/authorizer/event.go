@@ -3,6 +3,7 @@ package authorizer
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -22,10 +23,14 @@ const (
 )
 
 // event is both shapes of a REST API's authorizer event: TOKEN events carry
-// authorizationToken, REQUEST events the request's headers.
+// authorizationToken, REQUEST events the request's headers. Version is an
+// HTTP API's payload format version ("1.0" or "2.0"), which REST events do
+// not have; it takes any JSON value, so that no event fails to decode for
+// it.
 type event struct {
 	events.APIGatewayCustomAuthorizerRequestTypeRequest
-	AuthorizationToken string `json:"authorizationToken"`
+	AuthorizationToken string          `json:"authorizationToken"`
+	Version            json.RawMessage `json:"version"`
 }
 
 // readEvent reads a REST API authorizer event, TOKEN or REQUEST, into a
@@ -33,18 +38,38 @@ type event struct {
 // is the Request's Err. It returns the event's type too, cut to 16 bytes,
 // for the log.
 func readEvent(raw json.RawMessage, header string) (decide.Request, string) {
-	if len(raw) > MaxEventSize {
-		return decide.Request{Err: fmt.Errorf("%w: %d bytes, the limit is %d", decide.ErrBadEvent, len(raw), MaxEventSize)}, ""
-	}
 	var ev event
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return decide.Request{Err: fmt.Errorf("%w: %w", decide.ErrBadEvent, err)}, ""
+	if err := decodeEvent(raw, &ev); err != nil {
+		return decide.Request{Err: err}, ""
 	}
+	return restRequest(&ev, header)
+}
+
+// decodeEvent decodes raw, of at most MaxEventSize bytes, into ev; its
+// errors match decide.ErrBadEvent.
+func decodeEvent(raw json.RawMessage, ev *event) error {
+	if len(raw) > MaxEventSize {
+		return fmt.Errorf("%w: %d bytes, the limit is %d", decide.ErrBadEvent, len(raw), MaxEventSize)
+	}
+	if err := json.Unmarshal(raw, ev); err != nil {
+		return fmt.Errorf("%w: %w", decide.ErrBadEvent, err)
+	}
+	return nil
+}
+
+// restRequest is readEvent's Request of a decoded event.
+func restRequest(ev *event, header string) (decide.Request, string) {
 	eventType := ev.Type
 	if len(eventType) > 16 {
 		eventType = eventType[:16]
 	}
-	arn, err := policy.ParseMethodARN(ev.MethodArn)
+	parse := policy.ParseMethodARN
+	if string(ev.Version) == `"1.0"` {
+		// An HTTP API's payload 1.0 event: its stage may be $default,
+		// which no REST API has.
+		parse = policy.ParseRouteARN
+	}
+	arn, err := parse(ev.MethodArn)
 	if err != nil {
 		return decide.Request{Err: err}, eventType
 	}
@@ -62,4 +87,105 @@ func readEvent(raw json.RawMessage, header string) (decide.Request, string) {
 		r.Err = fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", decide.ErrBadEvent, ev.Type)
 	}
 	return r, eventType
+}
+
+// HTTPEventV2 is the log's event_type of an HTTP API's payload 2.0 event.
+// An HTTP API's payload 1.0 event is a REST REQUEST event and is logged as
+// one (RequestEvent).
+const HTTPEventV2 = "http-v2"
+
+// payload is an event's kind, as HandleEvent tells them apart.
+type payload int
+
+const (
+	payloadREST    payload = iota // a REST API's TOKEN or REQUEST event, or an HTTP API's payload 1.0 one
+	payloadHTTPV2                 // an HTTP API's payload 2.0 event
+	payloadUnknown                // a payload format version other than 1.0 and 2.0
+)
+
+// payloadOf tells a decoded event's kind by its top-level "version": none
+// (REST events have none) or "1.0" is the REST shape, "2.0" an HTTP API's
+// payload 2.0.
+func payloadOf(ev *event) payload {
+	switch string(ev.Version) {
+	case "", "null", `"1.0"`:
+		return payloadREST
+	case `"2.0"`:
+		return payloadHTTPV2
+	}
+	return payloadUnknown
+}
+
+// httpEvent is what a payload 2.0 event has beyond what its decoding as an
+// event (type, headers) gives.
+type httpEvent struct {
+	RouteARN       string `json:"routeArn"`
+	RawPath        string `json:"rawPath"`
+	RequestContext struct {
+		AccountID string `json:"accountId"`
+		APIID     string `json:"apiId"`
+		Stage     string `json:"stage"`
+		HTTP      struct {
+			Method string `json:"method"`
+		} `json:"http"`
+	} `json:"requestContext"`
+}
+
+// readHTTPEvent reads an HTTP API's payload 2.0 event, raw, already
+// decoded as ev, into a Request, taking the token from header (looked up
+// case-insensitively: HTTP APIs send header names in lower case, and join
+// a repeated header's values with commas, which no JWT holds). The
+// Request's ARN is the routeArn's partition, region, account, API and stage
+// (the stage may be $default), with the request's method
+// (requestContext.http.method, which must be the routeArn's) and its path
+// as sent (rawPath, percent-encoding kept): route rules match the concrete
+// request, as they match a REST methodArn. The routeArn's API, account and
+// stage must be the request context's.
+func readHTTPEvent(raw json.RawMessage, ev *event, header string) decide.Request {
+	if ev.Type != RequestEvent {
+		return decide.Request{Err: fmt.Errorf("%w: payload 2.0 event type %.16q is not REQUEST", decide.ErrBadEvent, ev.Type)}
+	}
+	var hev httpEvent
+	if err := json.Unmarshal(raw, &hev); err != nil {
+		return decide.Request{Err: fmt.Errorf("%w: %w", decide.ErrBadEvent, err)}
+	}
+	arn, err := routeARN(&hev)
+	if err != nil {
+		return decide.Request{Err: err}
+	}
+	r := decide.Request{ARN: arn, Headers: ev.Headers}
+	r.Token, r.Err = decide.HeaderValue(ev.Headers, nil, header)
+	if r.Token == "" && r.Err == nil {
+		r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
+	}
+	return r
+}
+
+// routeARN is the ARN a payload 2.0 event's decision is made on: see
+// readHTTPEvent. Its errors match decide.ErrBadARN or
+// policy.ErrBadMethodARN and quote nothing of the event.
+func routeARN(ev *httpEvent) (policy.MethodARN, error) {
+	arn, err := policy.ParseRouteARN(ev.RouteARN)
+	if err != nil {
+		return policy.MethodARN{}, fmt.Errorf("routeArn: %w", err)
+	}
+	rc := &ev.RequestContext
+	if rc.APIID != arn.APIID || rc.AccountID != arn.Account || rc.Stage != arn.Stage {
+		return policy.MethodARN{}, fmt.Errorf("%w: the routeArn's API, account or stage is not the request context's", decide.ErrBadARN)
+	}
+	if m := rc.HTTP.Method; m != "" && m != arn.Method {
+		return policy.MethodARN{}, fmt.Errorf("%w: the request's method is not the routeArn's", decide.ErrBadARN)
+	}
+	path, ok := strings.CutPrefix(ev.RawPath, "/")
+	if !ok {
+		return policy.MethodARN{}, fmt.Errorf("%w: rawPath does not start with /", decide.ErrBadARN)
+	}
+	// The request's own path, checked as a routeArn's path is: the
+	// characters a policy may echo, the whole within MaxResourceLen.
+	arn.Path = path
+	checked, err := policy.ParseRouteARN(arn.String())
+	if err != nil {
+		return policy.MethodARN{}, fmt.Errorf("rawPath: %w", err)
+	}
+	return checked, nil
 }

@@ -1,12 +1,15 @@
-// Package authorizer is the Lambda function's adapter for a REST API's
-// authorizer: it reads TOKEN and REQUEST events into decide.Requests and
-// renders each decide.Decision twice, as API Gateway's answer (rest.go) and
-// as the invocation's one log line (log.go). It decides nothing itself.
+// Package authorizer is the Lambda function's adapter for API Gateway's
+// authorizer events: a REST API's TOKEN and REQUEST events (and an HTTP
+// API's payload 1.0 events, which have the REQUEST shape), and an HTTP
+// API's payload 2.0 events. It reads each into a decide.Request and renders
+// each decide.Decision twice, as API Gateway's answer (rest.go, http.go)
+// and as the invocation's one log line (log.go). It decides nothing itself.
 //
 // The answers follow API Gateway's contract: the error "Unauthorized" for a
-// missing or invalid token (401), a Deny policy for a user who is signed in
-// but not allowed (403), and any other error when the token could not be
-// checked at all (500, which the deployed API maps to 503 so clients retry).
+// missing or invalid token (401), a Deny policy (or, for payload 2.0 simple
+// answers, isAuthorized false) for a user who is signed in but not allowed
+// (403), and any other error when the token could not be checked at all
+// (500, which the deployed API maps to 503 so clients retry).
 package authorizer
 
 import (
@@ -52,30 +55,35 @@ type Option func(*Handler)
 // (looked up case-insensitively); the default is DefaultTokenHeader.
 func WithTokenHeader(name string) Option { return func(h *Handler) { h.tokenHeader = name } }
 
-// Handler answers REST API authorizer events. It is safe for concurrent use.
+// Handler answers authorizer events. It is safe for concurrent use.
 type Handler struct {
-	decider     *decide.Decider
-	tokenHeader string
-	log         *slog.Logger
+	decider         *decide.Decider
+	tokenHeader     string
+	httpAPIResponse HTTPAPIResponse
+	log             *slog.Logger
 }
 
 // New returns a Handler that decides with d and logs each decision to log.
-// It panics if d or log is nil: the log line is the function's record of
-// every decision, never optional.
+// It panics if d or log is nil (the log line is the function's record of
+// every decision, never optional) or if WithHTTPAPIResponse names no kind
+// of answer.
 func New(d *decide.Decider, log *slog.Logger, opts ...Option) *Handler {
 	if d == nil || log == nil {
 		panic("authorizer.New: nil Decider or Logger")
 	}
-	h := &Handler{decider: d, tokenHeader: DefaultTokenHeader, log: log}
+	h := &Handler{decider: d, tokenHeader: DefaultTokenHeader, httpAPIResponse: HTTPAPISimple, log: log}
 	for _, o := range opts {
 		o(h)
 	}
+	checkHTTPAPIResponse(h.httpAPIResponse)
 	return h
 }
 
-// Handle answers one authorizer event. Its errors are ErrUnauthorized and
+// Handle answers one REST API authorizer event, TOKEN or REQUEST (an HTTP
+// API's payload 1.0 event is one). Its errors are ErrUnauthorized and
 // ErrUnavailable only; a panic is recovered and answered ErrUnauthorized.
-// It writes one log line.
+// It writes one log line. The Lambda function calls HandleEvent, which
+// answers REST events as Handle does.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
 	start := time.Now()
 	var (
@@ -101,4 +109,62 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.
 	req, eventType = readEvent(raw, h.tokenHeader)
 	d = h.decider.Decide(ctx, req)
 	return restAnswer(&d)
+}
+
+// HandleEvent answers any authorizer event; it is the Lambda function's
+// entry. An HTTP API's payload 2.0 event ("version": "2.0") is answered as
+// WithHTTPAPIResponse says, with an
+// events.APIGatewayV2CustomAuthorizerSimpleResponse or an
+// events.APIGatewayV2CustomAuthorizerIAMPolicyResponse; every other event
+// (a REST API's, an HTTP API's payload 1.0) exactly as Handle answers it,
+// with an events.APIGatewayCustomAuthorizerResponse. A payload format
+// version other than 1.0 and 2.0 is refused (ErrUnauthorized, reason
+// bad_event). The errors, the deadline margin, the panic recovery and the
+// one log line are Handle's; the log's event_type is HTTPEventV2 for
+// payload 2.0 events.
+func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp any, err error) {
+	start := time.Now()
+	var (
+		d         decide.Decision
+		eventType string
+	)
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, ErrUnauthorized
+			d = decide.Decision{Outcome: decide.Unauthorized, Reason: decide.ReasonPanic,
+				Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+		}
+		logDecision(ctx, h.log, &d, eventType, time.Since(start))
+	}()
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
+		defer cancel()
+	}
+	// One decoding as a REST event tells the payload 2.0 events apart (by
+	// their version), which are decoded again in their own shape.
+	var (
+		ev  event
+		req decide.Request
+	)
+	if err := decodeEvent(raw, &ev); err != nil {
+		req.Err = err
+	} else {
+		switch payloadOf(&ev) {
+		case payloadHTTPV2:
+			eventType = HTTPEventV2
+			d = h.decider.Decide(ctx, readHTTPEvent(raw, &ev, h.tokenHeader))
+			return httpAnswer(&d, h.httpAPIResponse)
+		case payloadUnknown:
+			req.Err = fmt.Errorf("%w: payload format version is neither 1.0 nor 2.0", decide.ErrBadEvent)
+		default:
+			req, eventType = restRequest(&ev, h.tokenHeader)
+		}
+	}
+	d = h.decider.Decide(ctx, req)
+	rest, err := restAnswer(&d)
+	if err != nil {
+		return nil, err
+	}
+	return rest, nil
 }

@@ -33,14 +33,19 @@ var ErrBadMethodARN = errors.New("bad method arn")
 // configuration, not on the wire.
 var methods = [...]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
+// DefaultStage is the stage name an HTTP API serves at the root of its
+// invoke URL. It is not a REST stage name ('$' is outside [A-Za-z0-9_-]):
+// only ParseRouteARN accepts it.
+const DefaultStage = "$default"
+
 // MethodARN is a methodArn parsed into its parts. The zero value is not a
-// valid ARN; values come from ParseMethodARN.
+// valid ARN; values come from ParseMethodARN or ParseRouteARN.
 type MethodARN struct {
 	Partition string // aws, aws-cn, aws-us-gov, aws-iso, ...
 	Region    string // eu-west-1
 	Account   string // 12 digits
 	APIID     string // the REST API's id
-	Stage     string // the stage name
+	Stage     string // the stage name ($default: an HTTP API's, from ParseRouteARN only)
 	Method    string // GET, POST, ...: the request's verb
 	// Path is the request's path without its leading slash, exactly as API
 	// Gateway gave it: empty for the root resource, possibly with further
@@ -77,6 +82,27 @@ type MethodARN struct {
 // Errors match ErrBadMethodARN and name only the part that failed, with the
 // input's length and a short hash of it.
 func ParseMethodARN(s string) (MethodARN, error) {
+	return parseARN(s, false)
+}
+
+// ParseRouteARN parses the routeArn of an HTTP API's payload 2.0 event. It
+// has a methodArn's shape and is checked as strictly as ParseMethodARN
+// checks one, except that the stage may also be DefaultStage ($default),
+// the stage HTTP APIs are usually served by and no REST API can have:
+//
+//	arn:<partition>:execute-api:<region>:<12 digits>:<api id>/<stage or $default>/<METHOD>/<path>
+//
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+// A resource built on the result (Resource, StageResource) is a valid
+// execute-api resource: '$' is not one of IAM's wildcards. Errors match
+// ErrBadMethodARN.
+func ParseRouteARN(s string) (MethodARN, error) {
+	return parseARN(s, true)
+}
+
+// parseARN is ParseMethodARN, taking $default as a stage name if
+// defaultStage.
+func parseARN(s string, defaultStage bool) (MethodARN, error) {
 	if len(s) > MaxResourceLen {
 		return MethodARN{}, arnError(s, "longer than 512 bytes")
 	}
@@ -102,7 +128,7 @@ func ParseMethodARN(s string) (MethodARN, error) {
 	switch {
 	case !isAPIID(a.APIID):
 		return MethodARN{}, arnError(s, "bad api id")
-	case !isStage(a.Stage):
+	case !isStage(a.Stage) && (!defaultStage || a.Stage != DefaultStage):
 		return MethodARN{}, arnError(s, "bad stage")
 	case !isMethod(a.Method):
 		return MethodARN{}, arnError(s, "bad method")

@@ -14,11 +14,23 @@ func FuzzParseMethodARN(f *testing.F) {
 		"arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/a*b",
 		"arn:aws:execute-api:eu-west-1:*:abc123/*/*/*",
 		"arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET",
+		"arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET/x",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// ParseRouteARN is ParseMethodARN with $default as a stage.
+		r, rerr := ParseRouteARN(s)
+		if rerr != nil && !errors.Is(rerr, ErrBadMethodARN) {
+			t.Fatalf("ParseRouteARN(%q) error %v does not match ErrBadMethodARN", s, rerr)
+		}
+		if rerr == nil && r.String() != s {
+			t.Fatalf("ParseRouteARN(%q).String() = %q", s, r.String())
+		}
 		a, err := ParseMethodARN(s)
+		if (err == nil) != (rerr == nil && r.Stage != DefaultStage) || err == nil && a != r {
+			t.Fatalf("ParseMethodARN(%q) = %+v, %v; ParseRouteARN = %+v, %v", s, a, err, r, rerr)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrBadMethodARN) {
 				t.Fatalf("ParseMethodARN(%q) error %v does not match ErrBadMethodARN", s, err)

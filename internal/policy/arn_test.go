@@ -180,3 +180,54 @@ func TestResources(t *testing.T) {
 		t.Errorf("ScopedResource(ScopeStage) = %q, want %q", got, want)
 	}
 }
+
+// TestParseRouteARN: an HTTP API's routeArn may name the $default stage,
+// which a REST methodArn never does; everything else is checked alike.
+func TestParseRouteARN(t *testing.T) {
+	const routeARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/my/path"
+	got, err := ParseRouteARN(routeARN)
+	if err != nil {
+		t.Fatalf("ParseRouteARN(%q) error = %v", routeARN, err)
+	}
+	want := MethodARN{Partition: "aws", Region: "us-east-1", Account: "123456789012",
+		APIID: "abcdef123", Stage: DefaultStage, Method: "GET", Path: "my/path"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ParseRouteARN(%q) mismatch (-want +got):\n%s", routeARN, diff)
+	}
+	if s := got.String(); s != routeARN {
+		t.Errorf("String() = %q, want %q", s, routeARN)
+	}
+	if got, want := got.StageResource(), "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/*/*"; got != want {
+		t.Errorf("StageResource() = %q, want %q", got, want)
+	}
+	if _, err := ParseMethodARN(routeARN); !errors.Is(err, ErrBadMethodARN) || !strings.Contains(err.Error(), "bad stage") {
+		t.Errorf("ParseMethodARN(%q) = %v, want bad stage: REST stages have no $", routeARN, err)
+	}
+	for _, stage := range []string{"$Default", "$DEFAULT", "$default2", "$", "x$default", "$default$default", "*"} {
+		in := strings.Replace(routeARN, "$default", stage, 1)
+		if _, err := ParseRouteARN(in); !errors.Is(err, ErrBadMethodARN) || !strings.Contains(err.Error(), "bad stage") {
+			t.Errorf("ParseRouteARN(%q) = %v, want bad stage", in, err)
+		}
+	}
+	// A methodArn is a routeArn.
+	for _, in := range []string{testARN, "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/", `arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/PATCH/it's "x" y/é:ÿ/`} {
+		r, rerr := ParseRouteARN(in)
+		m, merr := ParseMethodARN(in)
+		if rerr != nil || merr != nil || r != m {
+			t.Errorf("ParseRouteARN(%q) = %+v, %v; ParseMethodARN = %+v, %v", in, r, rerr, m, merr)
+		}
+	}
+	// What ParseMethodARN refuses for another reason than the stage,
+	// ParseRouteARN refuses too.
+	for _, in := range []string{
+		"arn:aws:execute-api:eu-west-1:123456789012:abc/$default/ANY/x",
+		"arn:aws:execute-api:eu-west-1:123456789012:abc/$default/GET/users/*",
+		"arn:aws:execute-api:eu-west-1:123456789012:abc/$default/GET",
+		"arn:aws:execute-api:eu-west-1:*:abc/$default/GET/x",
+		"arn:aws:execute-api:eu-west-1:123456789012:abc/$default/GET/" + strings.Repeat("x", MaxResourceLen),
+	} {
+		if _, err := ParseRouteARN(in); !errors.Is(err, ErrBadMethodARN) || strings.Contains(err.Error(), "abc") {
+			t.Errorf("ParseRouteARN(%q) = %v, want ErrBadMethodARN without the input", in, err)
+		}
+	}
+}

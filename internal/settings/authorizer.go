@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,9 +77,9 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvJWKSURL, Default: "the pool's JWKS", Doc: "Where the JWKS is fetched from (https; http only for loopback or `host.docker.internal`), for local emulators and tests. The issuers accepted stay the pool's own."},
 	{Name: EnvIssuers, Doc: "The issuers accepted, instead of `COGNITO_USER_POOL_ID` and its companions: a JSON array of 1 to 32 entries, each `{\"cognito\": {...}}` (a user pool) or `{\"oidc\": {...}}` (any OpenID Connect provider). Strict: unknown keys, nulls and an issuer listed twice are errors."},
 	{Name: EnvIssuersFile, Doc: "The path of a file holding the issuers' JSON (at most 64 KiB), e.g. `issuers.json` shipped beside `bootstrap`. Not with `ISSUERS`."},
-	{Name: EnvTokenHeader, Default: DefaultTokenHeader, Doc: "REQUEST events: the header holding the token, looked up case-insensitively."},
-	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be in the token's `scope` (ID tokens have none): otherwise Deny (403)."},
-	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be in the token's `cognito:groups`: otherwise Deny (403)."},
+	{Name: EnvTokenHeader, Default: DefaultTokenHeader, Doc: "REQUEST events and HTTP API events (payload 1.0 and 2.0): the header holding the token, looked up case-insensitively."},
+	{Name: EnvRequiredScopes, Doc: "Space- or comma-separated scopes that must all be among the caller's scopes (`scope`, or an `oidc` entry's `scopeClaim`; Cognito ID tokens have none): otherwise Deny (403)."},
+	{Name: EnvRequiredGroups, Doc: "Comma-separated groups that must all be among the caller's groups (`cognito:groups`, or an `oidc` entry's `groupsClaim`): otherwise Deny (403)."},
 	{Name: EnvLeeway, Default: "5s", Doc: "Clock leeway for `exp`, `nbf` and `iat`, a Go duration from 0s to 5m."},
 	{Name: EnvJWKSTimeout, Default: "3s", Doc: "Timeout of one JWKS fetch, 100ms to 9s; a fetch also ends with the invocation's deadline, so keep it under the function's timeout (5 s in the templates)."},
 	{Name: EnvJWKSRefreshInterval, Default: "1h", Doc: "Age after which the cached JWKS is fetched again (so removed keys stop being trusted), 1m to 24h."},
@@ -86,6 +87,7 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvPolicyResource, Default: DefaultPolicyResource.String(), Doc: "Resource of the Allow policy: `stage` (every method of the stage: right with API Gateway's policy cache) or `method` (the methodArn only; set the cache TTL to 0). Without route rules only."},
 	{Name: EnvRouteRules, Doc: "Route rules: a JSON array of `{\"route\": \"METHOD /path\", ...conditions}` (see Route rules). Unset: every verified caller who passes `REQUIRED_GROUPS`/`REQUIRED_SCOPES` is allowed on the whole stage."},
 	{Name: EnvRouteRulesFile, Doc: "The path of a file holding the route rules' JSON (Lambda's environment holds 4 KB in all), e.g. `rules.json` shipped beside `bootstrap`. Not with `ROUTE_RULES`."},
+	{Name: EnvHTTPAPIResponse, Default: HTTPAPISimple, Doc: "HTTP APIs' payload 2.0 events: the answer, as the API's authorizer expects it (`enableSimpleResponses`): `simple` (`{\"isAuthorized\": true|false, \"context\": {...}}`, for the request's route) or `iam` (the policy a REST API gets, a function of the token alone). REST events and payload 1.0 events get a policy either way."},
 	logLevelSetting,
 }
 
@@ -105,8 +107,11 @@ type Authorizer struct {
 	// PolicyResource is what a policy covers without Rules.
 	PolicyResource policy.Scope
 	// Rules are the route rules, nil when none are configured.
-	Rules    *policy.Rules
-	LogLevel slog.Level
+	Rules *policy.Rules
+	// HTTPAPIResponse is the answer to an HTTP API's payload 2.0 events:
+	// HTTPAPISimple or HTTPAPIIAM.
+	HTTPAPIResponse string
+	LogLevel        slog.Level
 }
 
 // Issuer is one token issuer the authorizer accepts: one entry of ISSUERS,
@@ -216,9 +221,17 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	cfg.Leeway = leewaySetting.load(&p, get(EnvLeeway))
 	cfg.JWKSTimeout = jwksTimeoutSetting.load(&p, get(EnvJWKSTimeout))
 	cfg.JWKSRefreshInterval = jwksRefreshIntervalSetting.load(&p, get(EnvJWKSRefreshInterval))
-	if timeout := functionTimeoutSetting.load(&p, get(EnvFunctionTimeout)); timeout > 0 && cfg.JWKSTimeout+AnswerMargin > timeout {
+	timeout := functionTimeoutSetting.load(&p, get(EnvFunctionTimeout))
+	switch discovery := slices.ContainsFunc(cfg.Issuers, func(is Issuer) bool { return is.OIDC != nil && is.OIDC.JWKSURL == "" }); {
+	case timeout <= 0:
+	case !discovery && cfg.JWKSTimeout+AnswerMargin > timeout:
 		p.add(EnvJWKSTimeout, "%v and the %v answer margin do not fit in %s=%v: lower %s or raise the function's timeout",
 			cfg.JWKSTimeout, AnswerMargin, EnvFunctionTimeout, timeout, EnvJWKSTimeout)
+	case discovery && 2*cfg.JWKSTimeout+AnswerMargin > timeout:
+		// An invocation may read an OpenID provider's discovery document
+		// and then its keys, each within JWKS_TIMEOUT.
+		p.add(EnvJWKSTimeout, "twice %v (an OpenID provider's discovery document, then its keys) and the %v answer margin do not fit in %s=%v: lower %s, give the %s entries a jwksUrl, or raise the function's timeout",
+			cfg.JWKSTimeout, AnswerMargin, EnvFunctionTimeout, timeout, EnvJWKSTimeout, EnvIssuers)
 	}
 
 	cfg.PolicyResource = DefaultPolicyResource
@@ -231,6 +244,16 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	}
 
 	cfg.Rules = loadRules(&p, get(EnvRouteRules), get(EnvRouteRulesFile))
+
+	cfg.HTTPAPIResponse = HTTPAPISimple
+	if v := get(EnvHTTPAPIResponse); v != "" {
+		switch lower := strings.ToLower(v); lower {
+		case HTTPAPISimple, HTTPAPIIAM:
+			cfg.HTTPAPIResponse = lower
+		default:
+			p.add(EnvHTTPAPIResponse, "%q is not an answer: want %s or %s", v, HTTPAPISimple, HTTPAPIIAM)
+		}
+	}
 
 	level, err := ParseLogLevel(getenv(EnvLogLevel))
 	if err != nil {

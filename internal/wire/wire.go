@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/verify"
 )
 
-// Handler returns the REST authorizer's handler the settings describe,
+// Handler returns the authorizer's handler the settings describe,
 // logging its decisions and the key fetches to log, and the key sources it
 // reads (one per issuer; nothing is fetched yet). opts come after the
 // settings' own decide options: decide.WithRevocations is the caller's.
@@ -30,7 +30,20 @@ func Handler(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*a
 	if err != nil {
 		return nil, nil, err
 	}
-	return authorizer.New(d, log, authorizer.WithTokenHeader(s.TokenHeader)), keys, nil
+	return authorizer.New(d, log, HandlerOptions(s)...), keys, nil
+}
+
+// HandlerOptions are the handler's options the settings give: the token's
+// header and the answer to HTTP APIs' payload 2.0 events.
+func HandlerOptions(s settings.Authorizer) []authorizer.Option {
+	response := authorizer.HTTPAPIResponse(s.HTTPAPIResponse)
+	if response == "" {
+		response = authorizer.HTTPAPISimple // a settings.Authorizer not from LoadAuthorizer
+	}
+	return []authorizer.Option{
+		authorizer.WithTokenHeader(s.TokenHeader),
+		authorizer.WithHTTPAPIResponse(response),
+	}
 }
 
 // Decider returns the decision core the settings describe and the key

@@ -45,7 +45,7 @@ func NewHandler(tb testing.TB, getenv func(string) string, log *slog.Logger, opt
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return authorizer.New(d, log, authorizer.WithTokenHeader(s.TokenHeader))
+	return authorizer.New(d, log, wire.HandlerOptions(s)...)
 }
 
 func load(tb testing.TB, getenv func(string) string) settings.Authorizer {
