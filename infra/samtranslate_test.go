@@ -472,3 +472,129 @@ func TestSAMIssuers(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPAPIsSAMSnippet runs docs/http-apis.md's SAM snippet (the first
+// yaml block after the sam-http-api marker) through the translator and
+// checks the HTTP API's Lambda authorizer it makes, which SAM writes into
+// the API's OpenAPI body rather than as an AWS::ApiGatewayV2::Authorizer:
+// payload format 2.0, simple answers, the identity sources the construct
+// uses for simple answers under route rules (cognitoauth.HTTPIdentitySource),
+// the default cache TTL; the routes guarded by it; a permission for API
+// Gateway to invoke the function through the API's authorizers; and a
+// function environment the authorizer accepts, with the answer and the rules
+// the identity sources assume.
+func TestHTTPAPIsSAMSnippet(t *testing.T) {
+	doc, err := os.ReadFile("../docs/http-apis.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "<!-- sam-http-api -->")
+	if !ok {
+		t.Fatal("docs/http-apis.md has no <!-- sam-http-api --> marker")
+	}
+	_, snippet, ok := strings.Cut(after, "```yaml\n")
+	if !ok {
+		t.Fatal("docs/http-apis.md has no yaml block after the sam-http-api marker")
+	}
+	snippet, _, _ = strings.Cut(snippet, "```")
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte("Transform: AWS::Serverless-2016-10-31\nResources:\n"+snippet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := translateSAMFile(t, path)
+
+	type authorizer struct {
+		Type           string   `json:"type"`
+		PayloadVersion string   `json:"authorizerPayloadFormatVersion"`
+		Simple         *bool    `json:"enableSimpleResponses"`
+		IdentitySource []string `json:"identitySource"`
+		TTL            *int     `json:"authorizerResultTtlInSeconds"`
+		URI            any      `json:"authorizerUri"`
+	}
+	var api struct {
+		Paths      map[string]map[string]struct{ Security []map[string][]string }
+		Components struct {
+			SecuritySchemes map[string]struct {
+				Authorizer authorizer `json:"x-amazon-apigateway-authorizer"`
+			} `json:"securitySchemes"`
+		}
+	}
+	var apis []string
+	for id, r := range tmpl.Resources {
+		if r.Type == "AWS::ApiGatewayV2::Authorizer" {
+			t.Errorf("%s: SAM made an AWS::ApiGatewayV2::Authorizer; the test reads the OpenAPI body", id)
+		}
+		if r.Type != "AWS::ApiGatewayV2::Api" {
+			continue
+		}
+		apis = append(apis, id)
+		body, _ := json.Marshal(r.Properties["Body"])
+		if err := json.Unmarshal(body, &api); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(apis) != 1 {
+		t.Fatalf("the snippet made HTTP APIs %v, want one", apis)
+	}
+	schemes := api.Components.SecuritySchemes
+	if len(schemes) != 1 {
+		t.Fatalf("security schemes %v, want one authorizer", schemes)
+	}
+	var name string
+	var got authorizer
+	for n, s := range schemes {
+		name, got = n, s.Authorizer
+	}
+
+	const fn = "AuthorizerFunction"
+	env := evalEnv(t, tmpl, nil, fn)
+	cfg, err := settings.LoadAuthorizer(func(v string) string { return env[v] })
+	if err != nil {
+		t.Fatalf("%s: %v", fn, err)
+	}
+	rules := env[settings.EnvRouteRules] != "" || env[settings.EnvRouteRulesFile] != ""
+	if env[settings.EnvHTTPAPIResponse] != settings.HTTPAPISimple || !rules || cfg.Rules == nil {
+		t.Errorf("%s: %s = %q, route rules %v; want %s with route rules, the case the snippet shows",
+			fn, settings.EnvHTTPAPIResponse, env[settings.EnvHTTPAPIResponse], rules, settings.HTTPAPISimple)
+	}
+	wantSources := cognitoauth.HTTPIdentitySource(cfg.TokenHeader, settings.HTTPAPISimple, rules)
+	if got.Type != "request" || got.PayloadVersion != "2.0" || got.Simple == nil || !*got.Simple ||
+		!slices.Equal(got.IdentitySource, wantSources) || got.TTL == nil || *got.TTL != DefaultCacheTTLSeconds {
+		b, _ := json.Marshal(got)
+		t.Errorf("authorizer %s = %s; want request, payload 2.0, simple responses, identity sources %q, TTL %d",
+			name, b, wantSources, DefaultCacheTTLSeconds)
+	}
+	if uri, _ := json.Marshal(got.URI); !strings.Contains(string(uri), `"Fn::GetAtt":["`+fn+`","Arn"]`) {
+		t.Errorf("authorizer %s: URI %s, want %s's", name, uri, fn)
+	}
+
+	// Every route is guarded by the authorizer (DefaultAuthorizer).
+	var routes []string
+	for p, methods := range api.Paths {
+		for m, op := range methods {
+			routes = append(routes, strings.ToUpper(m)+" "+p)
+			if len(op.Security) != 1 || op.Security[0][name] == nil {
+				t.Errorf("%s %s: security %v, want the authorizer %s", m, p, op.Security, name)
+			}
+		}
+	}
+	if !slices.Equal(routes, []string{"POST /notes"}) {
+		t.Errorf("routes %v, want POST /notes", routes)
+	}
+
+	// API Gateway may invoke the function as an authorizer of this API
+	// (EnableFunctionDefaultPermissions: without it, every request gets 500).
+	var sources []string
+	for _, r := range tmpl.Resources {
+		if r.Type == "AWS::Lambda::Permission" && logicalID(r.Properties["FunctionName"]) == fn {
+			if r.Properties["Principal"] != "apigateway.amazonaws.com" || r.Properties["Action"] != "lambda:InvokeFunction" {
+				t.Errorf("permission for %s: %v", fn, r.Properties)
+			}
+			sources = append(sources, renderSub(t, r.Properties["SourceArn"]))
+		}
+	}
+	want := []string{"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + apis[0] + "}/authorizers/*"}
+	if !slices.Equal(sources, want) {
+		t.Errorf("permissions for %s: source ARNs %q, want %q", fn, sources, want)
+	}
+}

@@ -5,9 +5,14 @@
 // responses that make its answers say what a client should do (401 with
 // WWW-Authenticate, 403, 503 with Retry-After).
 //
+// For an HTTP API, NewHTTP makes the same function the API's Lambda
+// authorizer instead (payload format 2.0, simple answers or IAM policies:
+// HTTPProps), and AttachHTTP attaches an Authorizer to more HTTP APIs.
+//
 // It works as well with a user pool and an API of another stack or made by
 // hand (awscognito.UserPool_FromUserPoolId,
-// awsapigateway.RestApi_FromRestApiAttributes) as with ones of the same
+// awsapigateway.RestApi_FromRestApiAttributes,
+// awsapigatewayv2.HttpApi_FromHttpApiAttributes) as with ones of the same
 // stack. The function's binary is built beforehand (make build writes
 // bin/authorizer/bootstrap) and taken by path only, so that the CDK app
 // never links the function's code.
@@ -58,11 +63,18 @@ const TokenPattern = apispec.TokenPattern
 // calls it. Attach Authorizer to methods with AuthorizationType CUSTOM.
 type Authorizer struct {
 	constructs.Construct
-	// Authorizer is the TokenAuthorizer or RequestAuthorizer.
+	// Authorizer is the TokenAuthorizer or RequestAuthorizer (nil after
+	// NewHTTP).
 	Authorizer awsapigateway.IAuthorizer
 	Function   awslambda.Function
 	Role       awsiam.Role
 	LogGroup   awslogs.LogGroup
+	// HTTP is the HTTP API authorizer NewHTTP made (nil after New);
+	// AttachHTTP adds others.
+	HTTP *HTTPAuthorizer
+
+	props        Props  // as New or NewHTTP got them, defaults filled in
+	httpResponse string // HTTP_API_RESPONSE once an HTTP API is attached
 }
 
 // New adds the authorizer under scope. It panics, as CDK constructs do, on
@@ -73,8 +85,36 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 	if err := p.check(); err != nil {
 		panic(fmt.Sprintf("cognitoauth.New: %v", err))
 	}
+	a := newFunction(scope, id, p, "cognitoauth.New")
+	c := a.Construct
+
+	identitySource := "method.request.header." + p.TokenHeader
+	if p.Type == Request {
+		a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("RequestAuthorizer"), &awsapigateway.RequestAuthorizerProps{
+			Handler:         a.Function,
+			IdentitySources: jsii.Strings(identitySource),
+			ResultsCacheTtl: p.CacheTTL,
+		})
+	} else {
+		a.Authorizer = awsapigateway.NewTokenAuthorizer(c, jsii.String("TokenAuthorizer"), &awsapigateway.TokenAuthorizerProps{
+			Handler:         a.Function,
+			IdentitySource:  jsii.String(identitySource),
+			ValidationRegex: jsii.String(TokenPattern),
+			ResultsCacheTtl: p.CacheTTL,
+		})
+	}
+	if p.RestApi != nil {
+		addGatewayResponses(c, p.RestApi)
+	}
+	return a
+}
+
+// newFunction adds the construct, with the function, its role and its log
+// group, under scope: what New and NewHTTP share. caller names the
+// constructor in panics.
+func newFunction(scope constructs.Construct, id string, p Props, caller string) *Authorizer {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	a := &Authorizer{Construct: c}
+	a := &Authorizer{Construct: c, props: p}
 
 	a.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
@@ -101,7 +141,7 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 	if p.issuersInFile() {
 		dir, err := codeWithIssuers(c, p.CodeDir, []byte(p.issuersJSON(forDeploy)))
 		if err != nil {
-			panic(fmt.Sprintf("cognitoauth.New: Issuers: %v", err))
+			panic(fmt.Sprintf("%s: Issuers: %v", caller, err))
 		}
 		code = awslambda.Code_FromAsset(jsii.String(dir), nil)
 	}
@@ -122,25 +162,6 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 		ApplicationLogLevelV2: ApplicationLogLevel(p.LogLevel),
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 	})
-
-	identitySource := "method.request.header." + p.TokenHeader
-	if p.Type == Request {
-		a.Authorizer = awsapigateway.NewRequestAuthorizer(c, jsii.String("RequestAuthorizer"), &awsapigateway.RequestAuthorizerProps{
-			Handler:         a.Function,
-			IdentitySources: jsii.Strings(identitySource),
-			ResultsCacheTtl: p.CacheTTL,
-		})
-	} else {
-		a.Authorizer = awsapigateway.NewTokenAuthorizer(c, jsii.String("TokenAuthorizer"), &awsapigateway.TokenAuthorizerProps{
-			Handler:         a.Function,
-			IdentitySource:  jsii.String(identitySource),
-			ValidationRegex: jsii.String(TokenPattern),
-			ResultsCacheTtl: p.CacheTTL,
-		})
-	}
-	if p.RestApi != nil {
-		addGatewayResponses(c, p.RestApi)
-	}
 	return a
 }
 

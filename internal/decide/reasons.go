@@ -20,7 +20,7 @@ const ReasonNone Reason = ""
 // Reasons of the request itself (Unauthorized).
 const (
 	ReasonBadEvent       Reason = "bad_event"       // the event could not be read
-	ReasonBadARN         Reason = "bad_arn"         // the method or route ARN is not one
+	ReasonBadARN         Reason = "bad_arn"         // the methodArn or routeArn is not one
 	ReasonNoToken        Reason = "no_token"        // no token in the identity source
 	ReasonBadScheme      Reason = "bad_scheme"      // an authorization scheme other than Bearer
 	ReasonAmbiguousToken Reason = "ambiguous_token" // several different tokens in one request
@@ -110,8 +110,8 @@ var Reasons = []ReasonInfo{
 	{ReasonNoRule, Deny, "No route rule covers the request.", "Every method and path of the API needs a rule; add one."},
 	{ReasonKeysUnavailable, Unavailable, "The keys could not be fetched in time.", "The network to the issuer (JWKS, or an `oidc` entry's discovery document), `JWKS_TIMEOUT`, the function's timeout."},
 	{ReasonRevocationUnavailable, Unavailable, "The revocation table could not be read in time.", "Its name, the role's `dynamodb:BatchGetItem`, throttling."},
-	{ReasonBadEvent, Unauthorized, "Not an authorizer event.", "Not JSON, over 256 KiB, or a type other than TOKEN and REQUEST (a test event by hand?)."},
-	{ReasonBadARN, Unauthorized, "The event's `methodArn` is not an execute-api ARN.", "A test event by hand? Copy one from `events/`."},
+	{ReasonBadEvent, Unauthorized, "Not an authorizer event.", "Not JSON, over 256 KiB, a type other than TOKEN and REQUEST, a payload version other than 1.0 and 2.0 (a test event by hand?)."},
+	{ReasonBadARN, Unauthorized, "The event's `methodArn` or `routeArn` is not an execute-api ARN.", "A test event by hand? Copy one from `events/` (an HTTP API event's `routeArn` and `requestContext` must agree)."},
 	{ReasonPanic, Unauthorized, "A bug, recovered and refused.", "The line's `error` has the stack; please report it."},
 }
 
