@@ -9,7 +9,8 @@
 // the allowed contexts to the add-note and list-notes handlers as API
 // Gateway would. Then it runs the same binary with ISSUERS listing two pools
 // and a local OpenID provider (keys found by discovery, RSA and EC), with a
-// machine client, each allowed and refused for its reason. It exits 0 only
+// machine client, each allowed and refused for its reason, and as an HTTP
+// API's authorizer (payload 2.0, simple and IAM answers). It exits 0 only
 // if every case got the answer it should.
 //
 // Run it from the repository's root: make demo (or go run ./cmd/demo).
@@ -160,8 +161,13 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 		return false, err
 	}
 	allOK = allOK && ok
+	ok, httpCases, err := httpAPI(ctx, w, binary, eventsDir, string(rules), jwksURL, pool, verbose)
+	if err != nil {
+		return false, err
+	}
+	allOK = allOK && ok
 	if allOK {
-		fmt.Fprintf(w, "\nEvery case got the answer it should (%d authorizer cases, %d with several issuers, %d note requests).\n", len(cases), issuerCases, steps)
+		fmt.Fprintf(w, "\nEvery case got the answer it should (%d authorizer cases, %d with several issuers, %d HTTP API ones, %d note requests).\n", len(cases), issuerCases, httpCases, steps)
 	} else {
 		fmt.Fprintf(w, "\nSome cases did not get the answer they should: see the <-- marks.\n")
 	}

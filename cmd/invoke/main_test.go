@@ -105,6 +105,23 @@ func TestInvokeSampleEvents(t *testing.T) {
 		if apigwtest.Allows(resp.PolicyDocument, tokenEvent.MethodArn) || line["decision"] != "deny" {
 			t.Errorf("answer for a caller in no group = %+v, log %v, want a deny of %s", resp, line, tokenEvent.MethodArn)
 		}
+
+		// An HTTP API's payload 2.0 event: the simple answer (the
+		// default HTTP_API_RESPONSE), for the writer and the outsider.
+		httpEv := sampleEvent("http-api.json")
+		for _, tt := range []struct {
+			token string
+			want  bool
+		}{{callerToken, true}, {outsiderToken, false}} {
+			out, line := invoke(t, "AuthorizerFunction", httpEv, env, tt.token)
+			var simple struct {
+				IsAuthorized *bool `json:"isAuthorized"`
+			}
+			decode(t, out, &simple)
+			if simple.IsAuthorized == nil || *simple.IsAuthorized != tt.want || line["event_type"] != "http-v2" {
+				t.Errorf("events/http-api.json: answer %s, log %v, want isAuthorized %t", out, line, tt.want)
+			}
+		}
 	})
 
 	t.Run("DynamoDB functions", func(t *testing.T) {
