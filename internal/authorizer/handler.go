@@ -85,30 +85,47 @@ func New(d *decide.Decider, log *slog.Logger, opts ...Option) *Handler {
 // It writes one log line. The Lambda function calls HandleEvent, which
 // answers REST events as Handle does.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
-	start := time.Now()
-	var (
-		d         decide.Decision
-		eventType string
-	)
-	defer func() {
-		if p := recover(); p != nil {
-			resp, err = events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
-			d = decide.Decision{Outcome: decide.Unauthorized, Reason: decide.ReasonPanic,
-				Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-		}
-		logDecision(ctx, h.log, &d, eventType, time.Since(start))
-	}()
-	// Stop waiting for keys and stores in time to answer before Lambda's
-	// deadline.
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
-		defer cancel()
-	}
+	var inv invocation
+	ctx = inv.begin(ctx)
+	defer finish(h, ctx, &inv, &resp, &err)
 	var req decide.Request
-	req, eventType = readEvent(raw, h.tokenHeader)
-	d = h.decider.Decide(ctx, req)
-	return restAnswer(&d)
+	req, inv.eventType = readEvent(raw, h.tokenHeader)
+	inv.d = h.decider.Decide(ctx, req)
+	return restAnswer(&inv.d)
+}
+
+// invocation is one event's decision and what its log line tells of it.
+type invocation struct {
+	start     time.Time
+	cancel    context.CancelFunc
+	d         decide.Decision
+	eventType string
+}
+
+// begin starts the invocation's clock and returns ctx ending AnswerMargin
+// before Lambda's deadline: the handler stops waiting for keys and stores
+// in time to answer.
+func (inv *invocation) begin(ctx context.Context) context.Context {
+	inv.start = time.Now()
+	if deadline, ok := ctx.Deadline(); ok {
+		ctx, inv.cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
+	}
+	return ctx
+}
+
+// finish, deferred, recovers a panic as ErrUnauthorized and writes the
+// invocation's one log line.
+func finish[T any](h *Handler, ctx context.Context, inv *invocation, resp *T, err *error) {
+	if p := recover(); p != nil {
+		var none T
+		*resp, *err = none, ErrUnauthorized
+		inv.d = decide.Decision{Outcome: decide.Unauthorized, Reason: decide.ReasonPanic,
+			Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+	}
+	if inv.cancel != nil {
+		inv.cancel()
+	}
+	logDecision(ctx, h.log, &inv.d, inv.eventType, time.Since(inv.start))
 }
 
 // HandleEvent answers any authorizer event; it is the Lambda function's
@@ -123,24 +140,9 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.
 // one log line are Handle's; the log's event_type is HTTPEventV2 for
 // payload 2.0 events.
 func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp any, err error) {
-	start := time.Now()
-	var (
-		d         decide.Decision
-		eventType string
-	)
-	defer func() {
-		if p := recover(); p != nil {
-			resp, err = nil, ErrUnauthorized
-			d = decide.Decision{Outcome: decide.Unauthorized, Reason: decide.ReasonPanic,
-				Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
-		}
-		logDecision(ctx, h.log, &d, eventType, time.Since(start))
-	}()
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
-		defer cancel()
-	}
+	var inv invocation
+	ctx = inv.begin(ctx)
+	defer finish(h, ctx, &inv, &resp, &err)
 	// One decoding as a REST event tells the payload 2.0 events apart (by
 	// their version), which are decoded again in their own shape.
 	var (
@@ -152,17 +154,17 @@ func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp an
 	} else {
 		switch payloadOf(&ev) {
 		case payloadHTTPV2:
-			eventType = HTTPEventV2
-			d = h.decider.Decide(ctx, readHTTPEvent(raw, &ev, h.tokenHeader))
-			return httpAnswer(&d, h.httpAPIResponse)
+			inv.eventType = HTTPEventV2
+			inv.d = h.decider.Decide(ctx, readHTTPEvent(raw, &ev, h.tokenHeader))
+			return httpAnswer(&inv.d, h.httpAPIResponse)
 		case payloadUnknown:
 			req.Err = fmt.Errorf("%w: payload format version is neither 1.0 nor 2.0", decide.ErrBadEvent)
 		default:
-			req, eventType = restRequest(&ev, h.tokenHeader)
+			req, inv.eventType = restRequest(&ev, h.tokenHeader)
 		}
 	}
-	d = h.decider.Decide(ctx, req)
-	rest, err := restAnswer(&d)
+	inv.d = h.decider.Decide(ctx, req)
+	rest, err := restAnswer(&inv.d)
 	if err != nil {
 		return nil, err
 	}
