@@ -164,12 +164,7 @@ func parseCognito(ms []member) (*CognitoIssuer, []error) {
 			})
 			c.TokenUses, errs = uses, append(errs, es...)
 		case "jwksUrl":
-			v, err := stringField(m.key, "an http(s) URL", m.value)
-			if err == nil {
-				if err = checkKeysURL(v, false); err != nil {
-					err = fmt.Errorf("%s: %w", m.key, err)
-				}
-			}
+			v, err := keysURLField(m)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -235,12 +230,7 @@ func parseOIDC(ms []member) (*OIDCIssuer, []error) {
 			})
 			o.Audiences, errs = auds, append(errs, es...)
 		case "jwksUrl":
-			v, err := stringField(m.key, "an http(s) URL", m.value)
-			if err == nil {
-				if err = checkKeysURL(v, false); err != nil {
-					err = fmt.Errorf("%s: %w", m.key, err)
-				}
-			}
+			v, err := keysURLField(m)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -346,4 +336,16 @@ func issuerKey(iss string) string {
 		return iss
 	}
 	return strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(u.Path, "/")
+}
+
+// keysURLField reads an entry's jwksUrl: https, or http on loopback.
+func keysURLField(m member) (string, error) {
+	v, err := stringField(m.key, "an http(s) URL", m.value)
+	if err != nil {
+		return "", err
+	}
+	if err := checkKeysURL(v, false); err != nil {
+		return "", fmt.Errorf("%s: %w", m.key, err)
+	}
+	return v, nil
 }
