@@ -137,10 +137,10 @@ type httpEvent struct {
 // a repeated header's values with commas, which no JWT holds). The
 // Request's ARN is the routeArn's partition, region, account, API and stage
 // (the stage may be $default), with the request's method
-// (requestContext.http.method, which must be the routeArn's) and its path
-// as sent (rawPath, percent-encoding kept): route rules match the concrete
-// request, as they match a REST methodArn. The routeArn's API, account and
-// stage must be the request context's.
+// (requestContext.http.method, which must be the routeArn's) and the
+// routeArn's path (rawPath must agree with it): route rules match the
+// concrete request, as they match a REST methodArn. The routeArn's API,
+// account and stage must be the request context's.
 func readHTTPEvent(raw json.RawMessage, ev *event, header string) decide.Request {
 	if ev.Type != RequestEvent {
 		return decide.Request{Err: fmt.Errorf("%w: payload 2.0 event type %.16q is not REQUEST", decide.ErrBadEvent, ev.Type)}
@@ -176,16 +176,45 @@ func routeARN(ev *httpEvent) (policy.MethodARN, error) {
 	if m := rc.HTTP.Method; m != "" && m != arn.Method {
 		return policy.MethodARN{}, fmt.Errorf("%w: the request's method is not the routeArn's", decide.ErrBadARN)
 	}
-	path, ok := strings.CutPrefix(ev.RawPath, "/")
-	if !ok {
-		return policy.MethodARN{}, fmt.Errorf("%w: rawPath does not start with /", decide.ErrBadARN)
+	// The decision is made on the routeArn's path, as a REST decision on
+	// the methodArn's: it is what API Gateway checks an IAM answer
+	// against, and it has no stage or base-path-mapping prefix, which
+	// rawPath carries on a named stage or a custom domain (so that rules
+	// would see "/prod/admin" for "/admin", and a {proxy+} rule allow it).
+	// rawPath must agree: the same path, after whole leading segments.
+	if !sameRequestPath(ev.RawPath, arn.Path) {
+		return policy.MethodARN{}, fmt.Errorf("%w: rawPath does not end with the routeArn's path", decide.ErrBadARN)
 	}
-	// The request's own path, checked as a routeArn's path is: the
-	// characters a policy may echo, the whole within MaxResourceLen.
-	arn.Path = path
-	checked, err := policy.ParseRouteARN(arn.String())
-	if err != nil {
-		return policy.MethodARN{}, fmt.Errorf("rawPath: %w", err)
+	if dotSegment(arn.Path) {
+		// Whether API Gateway routes /x/../admin as /admin is not
+		// documented: refused rather than guessed.
+		return policy.MethodARN{}, fmt.Errorf("%w: a . or .. segment in the path", decide.ErrBadARN)
 	}
-	return checked, nil
+	return arn, nil
+}
+
+// sameRequestPath reports whether rawPath (with its leading slash) is
+// arnPath (without one), or ends with it after whole leading segments (a
+// stage's name, a custom domain's base path). The root's arnPath is empty:
+// any rawPath is its own (the decision is the root's).
+func sameRequestPath(rawPath, arnPath string) bool {
+	if !strings.HasPrefix(rawPath, "/") {
+		return false
+	}
+	if arnPath == "" {
+		return true
+	}
+	return rawPath == "/"+arnPath || strings.HasSuffix(rawPath, "/"+arnPath)
+}
+
+// dotSegment reports whether path has a "." or ".." segment, spelled as
+// is or percent-encoded.
+func dotSegment(path string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		switch strings.ToLower(seg) {
+		case ".", "..", "%2e", "%2e%2e", ".%2e", "%2e.":
+			return true
+		}
+	}
+	return false
 }

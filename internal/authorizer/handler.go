@@ -9,7 +9,8 @@
 // missing or invalid token (401), a Deny policy (or, for payload 2.0 simple
 // answers, isAuthorized false) for a user who is signed in but not allowed
 // (403), and any other error when the token could not be checked at all
-// (500, which the deployed API maps to 503 so clients retry).
+// (500, which a REST API's gateway responses map to 503 so clients retry;
+// HTTP APIs have none).
 package authorizer
 
 import (

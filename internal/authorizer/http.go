@@ -16,9 +16,11 @@ type HTTPAPIResponse string
 // The two kinds of answer to payload 2.0 events.
 const (
 	// HTTPAPISimple answers {"isAuthorized": bool, "context": {...}}: true
-	// for an Allow of this route. API Gateway caches it for every route
-	// unless $context.routeKey is among the identity sources, since the
-	// answer depends on the route.
+	// for an Allow of this request (method and path). API Gateway caches
+	// it per value of the identity sources, so under route rules they
+	// must hold the route key, the method and the path (bind reads the
+	// path; an ANY, {proxy+} or $default route spans several rules): see
+	// cognitoauth.HTTPIdentitySource.
 	HTTPAPISimple HTTPAPIResponse = "simple"
 	// HTTPAPIIAM answers the policy a REST API gets, built on the
 	// routeArn's API and stage: a function of the token alone, right with

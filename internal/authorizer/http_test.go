@@ -344,30 +344,55 @@ func TestHTTPDefaultRouteAndStage(t *testing.T) {
 	}
 }
 
-// TestHTTPDecidesOnRawPath: the decision is the request's, method and
-// rawPath, whatever the routeArn's path says (only its API, account and
-// stage, and its method, are checked against the request's).
-func TestHTTPDecidesOnRawPath(t *testing.T) {
-	f := newFixture(t, map[string]string{settings.EnvRouteRules: `[{"route": "GET /users/{userId}/notes", "bind": {"userId": "sub"}}]`})
+// TestHTTPDecidesOnTheRouteArn: the decision is made on the routeArn's
+// path, as API Gateway checks an IAM answer (a REST decision is made on
+// the methodArn's), and rawPath must agree with it, after whole leading
+// segments: a named stage's name or a custom domain's base path, which
+// rawPath carries and the rules must not see (a review found "/prod/admin"
+// allowed through "GET /{proxy+}" while "GET /admin" was the caller's to
+// be refused). Paths that disagree, or have dot segments, are refused.
+func TestHTTPDecidesOnTheRouteArn(t *testing.T) {
+	f := newFixture(t, map[string]string{settings.EnvRouteRules: `[
+		{"route": "GET /admin", "groups": ["billing"]},
+		{"route": "GET /{proxy+}"}]`})
 	h := f.httpHandler(t, settings.HTTPAPISimple)
-	tok := f.idToken(t)
-	mine, theirs := "/users/"+alice.Sub+"/notes", "/users/someone-else/notes"
+	tok := f.idToken(t) // alice: admins, staff; not billing
 	for _, tt := range []struct {
-		arnPath, rawPath string
-		allow            bool
+		name, arnPath, rawPath string
+		want                   string // allow, deny, or the reason of Unauthorized
 	}{
-		{mine, theirs, false},
-		{theirs, mine, true},
+		{"the same path", "/notes", "/notes", "allow"},
+		{"a named stage's prefix", "/notes", "/prod/notes", "allow"},
+		{"the refused route, a named stage's prefix", "/admin", "/prod/admin", "deny"},
+		{"the refused route, a custom domain's base path", "/admin", "/v1/admin", "deny"},
+		{"the refused route, rawPath another route", "/admin", "/notes", "bad_arn"},
+		{"rawPath claims the refused route", "/notes", "/admin", "bad_arn"},
+		{"a partial segment", "/admin", "/xadmin", "bad_arn"},
+		{"a dot-dot segment", "/x/../admin", "/x/../admin", "bad_arn"},
+		{"an encoded dot segment", "/x/%2E%2E/admin", "/x/%2E%2E/admin", "bad_arn"},
 	} {
-		var ev events.APIGatewayV2CustomAuthorizerV2Request
-		if err := json.Unmarshal(httpEvent("GET", tt.rawPath, "GET /users/{userId}/notes", bearer(tok)), &ev); err != nil {
-			t.Fatal(err)
-		}
-		ev.RouteArn = httpAPIPrefix + "GET" + tt.arnPath
-		b, _ := json.Marshal(ev)
-		if s := simpleAnswer(t, h, b); s.IsAuthorized != tt.allow {
-			t.Errorf("routeArn path %s, rawPath %s: isAuthorized %v, want %v", tt.arnPath, tt.rawPath, s.IsAuthorized, tt.allow)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			var ev events.APIGatewayV2CustomAuthorizerV2Request
+			if err := json.Unmarshal(httpEvent("GET", tt.rawPath, "GET /{proxy+}", bearer(tok)), &ev); err != nil {
+				t.Fatal(err)
+			}
+			ev.RouteArn = httpAPIPrefix + "GET" + tt.arnPath
+			b, _ := json.Marshal(ev)
+			f.logs.Reset()
+			resp, err := invokeEvent(h, b)
+			line := lastLog(t, f.logs)
+			switch tt.want {
+			case "allow", "deny":
+				s, ok := resp.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+				if err != nil || !ok || s.IsAuthorized != (tt.want == "allow") {
+					t.Errorf("HandleEvent() = %#v, %v (log %v), want isAuthorized %v", resp, err, line, tt.want == "allow")
+				}
+			default:
+				if !errors.Is(err, authorizer.ErrUnauthorized) || line["reason"] != tt.want {
+					t.Errorf("HandleEvent() = %#v, %v (log %v), want Unauthorized, %s", resp, err, line, tt.want)
+				}
+			}
+		})
 	}
 }
 

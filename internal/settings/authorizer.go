@@ -38,8 +38,8 @@ const (
 // The answers to an HTTP API's payload 2.0 events (HTTP_API_RESPONSE).
 const (
 	// HTTPAPISimple answers {"isAuthorized": bool, "context": {...}}:
-	// per route, so cached per route only with $context.routeKey among
-	// the identity sources.
+	// per request, so cached rightly only with the route key, the method
+	// and the path among the identity sources.
 	HTTPAPISimple = "simple"
 	// HTTPAPIIAM answers an IAM policy over every rule's route, as for
 	// REST: a function of the token alone.
