@@ -1,11 +1,13 @@
 // Command add-note is the sample endpoint behind the authorizer: a Lambda
-// function for API Gateway's REST proxy integration that answers
-// POST /add-note by storing a note for the signed-in user in DynamoDB. See
-// package notes for what it answers and settings.NotesSettings for its environment.
+// function for API Gateway's Lambda proxy integrations (a REST API's, and an
+// HTTP API's with payload format 2.0) that answers POST /add-note by storing
+// a note for the signed-in user in DynamoDB. See package notes for what it
+// answers and settings.NotesSettings for its environment.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 
@@ -13,13 +15,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/httpproxy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 func main() {
-	lambdainit.Main("add-note", run, func(h *notes.Handler) { lambda.StartHandlerFunc(h.Handle) })
+	lambdainit.Main("add-note", run, func(h *notes.Handler) { lambda.StartHandlerFunc(handler(h)) })
+}
+
+// handler is what the function serves: h behind API Gateway's REST proxy
+// integration and behind an HTTP API's with payload format 2.0, the
+// authorizer's context read from requestContext.authorizer.lambda there.
+func handler(h *notes.Handler) func(context.Context, json.RawMessage) (any, error) {
+	return httpproxy.Handler(h.Handle)
 }
 
 // run reads the configuration through getenv and returns the handler, wired

@@ -99,4 +99,31 @@ func TestRunWithMoto(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || line["level"] != "INFO" {
 		t.Errorf("log line = %s, want level INFO and an RFC 3339 timestamp", stdout.String())
 	}
+
+	// The same request from an HTTP API (payload format 2.0), the
+	// authorizer's context keeping its JSON types, through the function's
+	// handler chain: stored and answered as the REST one.
+	lambdaCtx := map[string]any{"sub": sub, "username": "alice", "email": "alice@example.com",
+		"cognito:groups": "writers", "exp": 1795324089, "email_verified": true}
+	v2 := apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, lambdaCtx))
+	var created2 struct{ ID, Note, CreatedAt string }
+	if err := json.Unmarshal([]byte(v2.Body), &created2); err != nil || v2.StatusCode != resp.StatusCode ||
+		v2.Headers["Content-Type"] != resp.Headers["Content-Type"] || created2.Note != created.Note || created2.ID == created.ID {
+		t.Fatalf("payload 2.0 answer = %d %v %s (%v), want %d %v and a second note like %s", v2.StatusCode, v2.Headers, v2.Body, err,
+			resp.StatusCode, resp.Headers, resp.Body)
+	}
+	item = notestest.GetItem(t, client, table, sub, created2.ID)
+	if item == nil || item[notes.AttrNote] != "Bring home milk" || item[notes.AttrEmail] != "alice@example.com" {
+		t.Errorf("stored item = %v, want the note Bring home milk from alice@example.com", item)
+	}
+
+	// Without a Lambda authorizer's context, 401 as for a REST method
+	// deployed without the authorizer.
+	bare := req
+	bare.RequestContext.Authorizer = nil
+	restResp, err := h.Handle(t.Context(), bare)
+	v2 = apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, nil))
+	if err != nil || restResp.StatusCode != http.StatusUnauthorized || v2.StatusCode != restResp.StatusCode || v2.Body != restResp.Body {
+		t.Errorf("without the authorizer: REST %d %s, payload 2.0 %d %s, want both 401", restResp.StatusCode, restResp.Body, v2.StatusCode, v2.Body)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/notes"
@@ -97,5 +98,45 @@ func TestRunWithMoto(t *testing.T) {
 	}
 	if line["status"] != float64(http.StatusOK) || line["count"] != float64(2) || strings.Contains(stdout.String(), "older") {
 		t.Errorf("log line = %s, want status 200, count 2 and no note", stdout.String())
+	}
+
+	// Through the function's handler chain: the sample REST event as
+	// Lambda passes it, and the same request from an HTTP API (payload
+	// format 2.0) with the authorizer's context keeping its JSON types,
+	// get the same answer.
+	sample, err := os.ReadFile(filepath.Join("..", "..", "events", "list-notes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := handler(h)(t.Context(), sample)
+	if rest, ok := out.(events.APIGatewayProxyResponse); err != nil || !ok || rest.StatusCode != resp.StatusCode || rest.Body != resp.Body {
+		t.Errorf("handler(sample REST event) = %#v, %v, want %d %s", out, err, resp.StatusCode, resp.Body)
+	}
+	lambdaCtx := map[string]any{"sub": sub, "username": "alice", "cognito:groups": "writers", "exp": 1795324089, "email_verified": true}
+	v2 := apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, lambdaCtx))
+	if v2.StatusCode != resp.StatusCode || v2.Body != resp.Body || v2.Headers["Cache-Control"] != "no-store" ||
+		v2.Headers["Content-Type"] != resp.Headers["Content-Type"] {
+		t.Errorf("payload 2.0 answer = %d %v %s, want %d %v %s", v2.StatusCode, v2.Headers, v2.Body, resp.StatusCode, resp.Headers, resp.Body)
+	}
+
+	// A repeated ?limit=, which payload 2.0 joins with a comma, is refused
+	// as REST refuses it.
+	twice := req
+	twice.QueryStringParameters = map[string]string{"limit": "2"}
+	twice.MultiValueQueryStringParameters = map[string][]string{"limit": {"1", "2"}}
+	restResp, err := h.Handle(t.Context(), twice)
+	v2 = apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, twice, lambdaCtx))
+	if err != nil || restResp.StatusCode != http.StatusBadRequest || v2.StatusCode != restResp.StatusCode || v2.Body != restResp.Body {
+		t.Errorf("?limit=1&limit=2: REST %d %s, payload 2.0 %d %s, want both 400", restResp.StatusCode, restResp.Body, v2.StatusCode, v2.Body)
+	}
+
+	// Without a Lambda authorizer's context, 401 as for a REST method
+	// deployed without the authorizer.
+	bare := req
+	bare.RequestContext.Authorizer = nil
+	restResp, err = h.Handle(t.Context(), bare)
+	v2 = apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, nil))
+	if err != nil || restResp.StatusCode != http.StatusUnauthorized || v2.StatusCode != restResp.StatusCode || v2.Body != restResp.Body {
+		t.Errorf("without the authorizer: REST %d %s, payload 2.0 %d %s, want both 401", restResp.StatusCode, restResp.Body, v2.StatusCode, v2.Body)
 	}
 }

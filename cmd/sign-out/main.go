@@ -1,12 +1,13 @@
 // Command sign-out is the sample sign-out endpoint behind the authorizer: a
-// Lambda function for API Gateway's REST proxy integration that answers
-// POST /sign-out by recording the sign-out in the revocation table. See
-// package signout for what it answers and settings.SignOutSettings for its
-// environment.
+// Lambda function for API Gateway's Lambda proxy integrations (a REST API's,
+// and an HTTP API's with payload format 2.0) that answers POST /sign-out by
+// recording the sign-out in the revocation table. See package signout for
+// what it answers and settings.SignOutSettings for its environment.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/cognito"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/httpproxy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -24,7 +26,14 @@ import (
 )
 
 func main() {
-	lambdainit.Main("sign-out", run, func(h *signout.Handler) { lambda.StartHandlerFunc(h.Handle) })
+	lambdainit.Main("sign-out", run, func(h *signout.Handler) { lambda.StartHandlerFunc(handler(h)) })
+}
+
+// handler is what the function serves: h behind API Gateway's REST proxy
+// integration and behind an HTTP API's with payload format 2.0, the
+// authorizer's context read from requestContext.authorizer.lambda there.
+func handler(h *signout.Handler) func(context.Context, json.RawMessage) (any, error) {
+	return httpproxy.Handler(h.Handle)
 }
 
 // run reads the configuration through getenv and returns the handler, wired

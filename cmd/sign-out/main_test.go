@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/signout"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 )
@@ -116,6 +120,50 @@ func TestRunWithMoto(t *testing.T) {
 	}
 	if n := strings.Count(stdout.String(), `"status":204`); n != 2 {
 		t.Errorf("log = %s, want two 204 lines", stdout.String())
+	}
+
+	// The same sign-outs from an HTTP API (payload format 2.0), through
+	// the function's handler chain, the authorizer's context keeping its
+	// JSON types: iat and exp are numbers there, strings on REST.
+	iss := req.RequestContext.Authorizer["iss"]
+	lambdaCtx := func(jti string, exp any) map[string]any {
+		return map[string]any{"sub": sub, "username": "alice", "origin_jti": jti, "iat": 1795320489, "exp": exp, "iss": iss}
+	}
+	session := req
+	session.Body = ""
+	if v2 := apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, session, lambdaCtx("session-2", 1795324089))); v2.StatusCode != http.StatusNoContent {
+		t.Fatalf("payload 2.0 sign-out of a session = %d %s, want 204", v2.StatusCode, v2.Body)
+	}
+	if item := getItem(t, db, table, "jti#session-2"); item == nil || item["expiresAt"] == nil || len(item) != 2 {
+		t.Errorf("jti# item = %v, want id and expiresAt", item)
+	}
+	otherCtx := map[string]any{"sub": "someone-else", "username": "alice", "origin_jti": "session-9", "iss": "https://idp.example.com/"}
+	restResp, err := h.Handle(t.Context(), other)
+	v2 := apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, session, otherCtx))
+	if err != nil || v2.StatusCode != http.StatusForbidden || v2.StatusCode != restResp.StatusCode || v2.Body != restResp.Body {
+		t.Errorf("another issuer's alice: REST %d %s, payload 2.0 %d %s, want both 403", restResp.StatusCode, restResp.Body, v2.StatusCode, v2.Body)
+	}
+	// Everywhere, with an exp (a JSON number) beyond the tokens' longest
+	// life: the sub# item lives until then, so exp was read.
+	const farExp = 4102444800 // 2100-01-01
+	v2 = apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, lambdaCtx("session-3", farExp)))
+	if v2.StatusCode != http.StatusNoContent {
+		t.Fatalf("payload 2.0 sign-out everywhere = %d %s, want 204", v2.StatusCode, v2.Body)
+	}
+	item = getItem(t, db, table, "sub#"+sub)
+	exp, _ = item["expiresAt"].(*types.AttributeValueMemberN)
+	if want := strconv.FormatInt(time.Unix(farExp, 0).Add(signout.Leeway).Unix(), 10); exp == nil || exp.Value != want {
+		t.Errorf("sub# item = %v, want expiresAt %s (exp + leeway)", item, want)
+	}
+
+	// Without a Lambda authorizer's context, 401 as for a REST method
+	// deployed without the authorizer.
+	bare := req
+	bare.RequestContext.Authorizer = nil
+	restResp, err = h.Handle(t.Context(), bare)
+	v2 = apigwtest.ServeV2(t, handler(h), apigwtest.HTTPAPIEvent(t, req, nil))
+	if err != nil || restResp.StatusCode != http.StatusUnauthorized || v2.StatusCode != restResp.StatusCode || v2.Body != restResp.Body {
+		t.Errorf("without the authorizer: REST %d %s, payload 2.0 %d %s, want both 401", restResp.StatusCode, restResp.Body, v2.StatusCode, v2.Body)
 	}
 }
 
