@@ -60,9 +60,10 @@ demo: ## Build the real authorizer and run the sample events against a local use
 	$(GO) run ./cmd/demo $(ARGS)
 
 # The sample API as API Gateway runs it (cmd/start-api): its settings come
-# from the environment, e.g. make start-api PORT=8080 AUTHORIZER_CACHE_TTL=0.
+# from the environment, e.g. make start-api PORT=8080 AUTHORIZER_CACHE_TTL=0
+# or make start-api API=http HTTP_API_RESPONSE=iam.
 .PHONY: start-api
-start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs it, authorizer cache included (PORT, AUTHORIZER_CACHE_TTL, FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT, TABLES; needs only Go).
+start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs it, authorizer cache included (PORT, AUTHORIZER_CACHE_TTL, FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT, TABLES, API=rest|http, HTTP_API_RESPONSE; needs only Go).
 	@echo "compiling start-api (first run on a cold build cache: about a minute)..." >&2
 	@$(GO) run ./cmd/start-api
 

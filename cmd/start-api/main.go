@@ -17,6 +17,8 @@
 //	AUTHORIZER_CACHE_TTL                 the authorizer cache: seconds or a Go duration, 0 to 3600 s (default 300; 0: none)
 //	FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT   true: a sign-out flushes the cache (and the authorizer caches no "not revoked")
 //	TABLES                               memory, moto or auto (default: moto when moto_server is installed)
+//	API                                  rest (default): the REST API's stage; http: an HTTP API's $default stage, payload 2.0
+//	HTTP_API_RESPONSE                    with API=http, the authorizer's answer: simple (default) or iam
 //
 // It writes the users' tokens to .local/start-api/tokens.json (and each
 // token to its own file beside it; -dir names another directory), prints
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/stacktest"
 )
@@ -67,6 +70,8 @@ type config struct {
 	flush    bool
 	tables   string // memory or moto
 	auto     bool   // tables chosen by what is installed
+	api      string // stacktest.APIREST or stacktest.APIHTTP
+	response string // HTTP_API_RESPONSE with API=http
 }
 
 // loadConfig reads the settings, reporting every problem at once, each
@@ -106,6 +111,25 @@ func loadConfig(getenv func(string) string, lookPath func(string) (string, error
 	default:
 		errs = append(errs, fmt.Errorf("TABLES: %q: want memory, moto or auto", v))
 	}
+	switch v := strings.TrimSpace(getenv("API")); v {
+	case "", stacktest.APIREST:
+		c.api = stacktest.APIREST
+	case stacktest.APIHTTP:
+		c.api = v
+		c.response = settings.HTTPAPISimple
+		switch r := strings.TrimSpace(getenv("HTTP_API_RESPONSE")); r {
+		case "":
+		case settings.HTTPAPISimple, settings.HTTPAPIIAM:
+			c.response = r
+		default:
+			errs = append(errs, fmt.Errorf("HTTP_API_RESPONSE: %q: want %s or %s", r, settings.HTTPAPISimple, settings.HTTPAPIIAM))
+		}
+		if c.flush {
+			errs = append(errs, errors.New("FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT: with API=http: the sign-out flushes REST stages only"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("API: %q: want rest or http", v))
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -142,13 +166,15 @@ func run(ctx context.Context, dir string, getenv func(string) string, stdout, st
 	defer fnLog.Close()
 
 	opts := stacktest.Options{
-		Addr:           fmt.Sprintf("127.0.0.1:%d", cfg.port),
-		CacheTTL:       cfg.cacheTTL,
-		FlushOnSignOut: cfg.flush,
-		BinDir:         filepath.Join(dir, "bin"),
-		Log:            stdout,
-		Functions:      fnLog,
-		Progress:       stderr,
+		Addr:            fmt.Sprintf("127.0.0.1:%d", cfg.port),
+		CacheTTL:        cfg.cacheTTL,
+		FlushOnSignOut:  cfg.flush,
+		BinDir:          filepath.Join(dir, "bin"),
+		Log:             stdout,
+		Functions:       fnLog,
+		Progress:        stderr,
+		API:             cfg.api,
+		HTTPAPIResponse: cfg.response,
 	}
 	if cfg.tables == "moto" {
 		path, err := exec.LookPath("moto_server")
@@ -182,6 +208,9 @@ func run(ctx context.Context, dir string, getenv func(string) string, stdout, st
 		ttl = cfg.cacheTTL.String()
 	}
 	fmt.Fprintf(stderr, "users alice (writers), bob (no group), carol (admins): tokens in %s/tokens.json and %s/<user>.id, <user>.access (valid an hour)\n", dir, dir)
+	if cfg.api == stacktest.APIHTTP {
+		fmt.Fprintf(stderr, "an HTTP API ($default stage, payload 2.0), the authorizer answering HTTP_API_RESPONSE=%s\n", cfg.response)
+	}
 	fmt.Fprintf(stderr, "authorizer cache %s, flush on sign-out %v, tables %s; the functions' logs in %s/functions.log; Ctrl-C stops\n", ttl, cfg.flush, cfg.tables, dir)
 	fmt.Fprintf(stderr, "try: curl -i -H \"Authorization: Bearer $(cat %s/bob.id)\" %s/notes\n", dir, stack.URL)
 	fmt.Fprintf(stdout, "ready: %s\n", stack.URL)

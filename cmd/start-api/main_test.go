@@ -20,11 +20,17 @@ func TestLoadConfig(t *testing.T) {
 		want   config
 		errors []string // variables the error must name
 	}{
-		{"defaults, no moto", nil, noMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "memory", auto: true}, nil},
-		{"defaults, moto", nil, withMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "moto", auto: true}, nil},
+		{"defaults, no moto", nil, noMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "memory", auto: true, api: "rest"}, nil},
+		{"defaults, moto", nil, withMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "moto", auto: true, api: "rest"}, nil},
 		{"all set", map[string]string{"PORT": "8080", "AUTHORIZER_CACHE_TTL": "0", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "true", "TABLES": "memory"},
-			withMoto, config{port: 8080, flush: true, tables: "memory"}, nil},
-		{"a duration", map[string]string{"AUTHORIZER_CACHE_TTL": "1m"}, noMoto, config{port: 3000, cacheTTL: time.Minute, tables: "memory", auto: true}, nil},
+			withMoto, config{port: 8080, flush: true, tables: "memory", api: "rest"}, nil},
+		{"a duration", map[string]string{"AUTHORIZER_CACHE_TTL": "1m"}, noMoto, config{port: 3000, cacheTTL: time.Minute, tables: "memory", auto: true, api: "rest"}, nil},
+		{"an HTTP API", map[string]string{"API": "http"}, noMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "memory", auto: true, api: "http", response: "simple"}, nil},
+		{"an HTTP API, iam", map[string]string{"API": "http", "HTTP_API_RESPONSE": "iam"}, noMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "memory", auto: true, api: "http", response: "iam"}, nil},
+		{"HTTP_API_RESPONSE ignored for REST", map[string]string{"HTTP_API_RESPONSE": "x"}, noMoto, config{port: 3000, cacheTTL: 300 * time.Second, tables: "memory", auto: true, api: "rest"}, nil},
+		{"unknown API", map[string]string{"API": "websocket"}, noMoto, config{}, []string{"API"}},
+		{"bad HTTP_API_RESPONSE", map[string]string{"API": "http", "HTTP_API_RESPONSE": "policy"}, noMoto, config{}, []string{"HTTP_API_RESPONSE"}},
+		{"flush with an HTTP API", map[string]string{"API": "http", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "true"}, noMoto, config{}, []string{"FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT"}},
 		{"bad values", map[string]string{"PORT": "http", "AUTHORIZER_CACHE_TTL": "2h", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT": "yes", "TABLES": "sqlite"},
 			noMoto, config{}, []string{"PORT", "AUTHORIZER_CACHE_TTL", "FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT", "TABLES"}},
 		{"TTL not whole seconds", map[string]string{"AUTHORIZER_CACHE_TTL": "1.5s"}, noMoto, config{}, []string{"AUTHORIZER_CACHE_TTL"}},

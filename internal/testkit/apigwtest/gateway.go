@@ -179,6 +179,7 @@ type Gateway struct {
 
 type cached struct {
 	answer  authorizerAnswer
+	http    httpAnswer // HTTPGateway's
 	expires time.Time
 }
 
@@ -370,6 +371,12 @@ func (g *Gateway) serve(w http.ResponseWriter, q *request) {
 // route finds the method serving method and path: the most specific
 // resource, then the method over ANY.
 func (g *Gateway) route(method, escapedPath string) (*Route, map[string]string, bool) {
+	return findRoute(g.cfg.Routes, method, escapedPath)
+}
+
+// findRoute is the routing of both kinds of API: the most specific
+// resource, then the method over ANY.
+func findRoute(routes []Route, method, escapedPath string) (*Route, map[string]string, bool) {
 	parts, ok := requestParts(escapedPath)
 	if !ok {
 		return nil, nil, false
@@ -377,8 +384,8 @@ func (g *Gateway) route(method, escapedPath string) (*Route, map[string]string, 
 	var best *Route
 	var bestScore string
 	var bestParams map[string]string
-	for i := range g.cfg.Routes {
-		rt := &g.cfg.Routes[i]
+	for i := range routes {
+		rt := &routes[i]
 		if rt.Method != method && rt.Method != "ANY" {
 			continue
 		}

@@ -7,7 +7,9 @@
 // (internal/apispec); a local user pool (cognitotest) with the users alice
 // (writers), bob (no group) and carol (admins); and the notes and
 // revocation tables in memory (dynamotest) or in a DynamoDB at an endpoint
-// (moto_server).
+// (moto_server). With Options.API APIHTTP an HTTP API's $default stage
+// (apigwtest.HTTPGateway) is in front instead, the authorizer answering
+// payload 2.0 events.
 package stacktest
 
 import (
@@ -104,6 +106,35 @@ type Options struct {
 	Now func() time.Time
 	// OnRequest, if set, is told of each request the API answered.
 	OnRequest func(apigwtest.Entry)
+	// API is the kind of API in front: APIREST (the default), the REST
+	// API's stage as the stack deploys it, or APIHTTP, an HTTP API's
+	// $default stage (apigwtest.HTTPGateway) with the authorizer answering
+	// payload 2.0 events.
+	API string
+	// HTTPAPIResponse is the authorizer's HTTP_API_RESPONSE with APIHTTP:
+	// settings.HTTPAPISimple (the default) or settings.HTTPAPIIAM; the
+	// identity sources follow it as cognitoauth.HTTPIdentitySource sets
+	// them.
+	HTTPAPIResponse string
+}
+
+// The kinds of API Start serves.
+const (
+	APIREST = "rest"
+	APIHTTP = "http"
+)
+
+// HTTPIdentitySource is the HTTP API authorizer's identity sources for the
+// answer kind response under the sample's route rules, as
+// cognitoauth.HTTPIdentitySource (package infra/cognitoauth, another
+// module) gives them: the token's header and, for simple answers, the
+// route key, method and path.
+func HTTPIdentitySource(response string) []string {
+	sources := []string{"$request.header." + apispec.IdentityHeader}
+	if response == settings.HTTPAPISimple {
+		sources = append(sources, "$context.routeKey", "$context.httpMethod", "$context.path")
+	}
+	return sources
 }
 
 // User is a user of the local pool and their tokens.
@@ -117,9 +148,12 @@ type Stack struct {
 	// URL is the API's base URL, e.g. http://127.0.0.1:3000.
 	URL string
 	// Users are alice, bob and carol with fresh tokens.
-	Users   map[string]User
-	Pool    *cognitotest.Pool
-	Gateway *apigwtest.Gateway
+	Users map[string]User
+	Pool  *cognitotest.Pool
+	// Gateway is the REST API's stage (Options.API APIREST), HTTPGateway
+	// the HTTP API's (APIHTTP); the other is nil.
+	Gateway     *apigwtest.Gateway
+	HTTPGateway *apigwtest.HTTPGateway
 	// DynamoDB is the tables' endpoint.
 	DynamoDB string
 
@@ -138,6 +172,23 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 			s = nil
 		}
 	}()
+	switch opts.API {
+	case "", APIREST:
+		opts.API = APIREST
+	case APIHTTP:
+		if opts.HTTPAPIResponse == "" {
+			opts.HTTPAPIResponse = settings.HTTPAPISimple
+		}
+		if opts.HTTPAPIResponse != settings.HTTPAPISimple && opts.HTTPAPIResponse != settings.HTTPAPIIAM {
+			return s, fmt.Errorf("HTTP_API_RESPONSE: %q: want %s or %s", opts.HTTPAPIResponse, settings.HTTPAPISimple, settings.HTTPAPIIAM)
+		}
+		if opts.FlushOnSignOut {
+			// The sign-out flushes REST stages (FlushStageAuthorizersCache).
+			return s, errors.New("FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT: the sign-out flushes REST stages only, not an HTTP API's (API=http)")
+		}
+	default:
+		return s, fmt.Errorf("API: %q: want %s or %s", opts.API, APIREST, APIHTTP)
+	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -236,16 +287,19 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if revocationTTL != "" {
 		authEnv[settings.EnvRevocationCacheTTL] = revocationTTL
 	}
+	if opts.API == APIHTTP {
+		authEnv[settings.EnvHTTPAPIResponse] = opts.HTTPAPIResponse
+	}
 	authorizer, err := start("authorizer", authEnv)
 	if err != nil {
 		return s, err
 	}
 	// The sign-out needs the control plane's URL before the gateway, which
 	// needs the sign-out, exists.
-	var gateway atomic.Pointer[apigwtest.Gateway]
+	var control atomic.Pointer[http.Handler]
 	controlURL, err := s.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if gw := gateway.Load(); gw != nil {
-			gw.ControlHandler().ServeHTTP(w, r)
+		if h := control.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
 			return
 		}
 		http.Error(w, "the API is not up yet", http.StatusServiceUnavailable)
@@ -280,23 +334,42 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if log == nil {
 		log = io.Discard
 	}
-	gw, err := apigwtest.NewGateway(apigwtest.Config{
-		Routes: routes,
-		Authorizer: &apigwtest.Authorizer{
-			Type: "TOKEN", Header: apispec.IdentityHeader, ValidationExpression: apispec.TokenPattern,
-			CacheTTL: opts.CacheTTL, Function: authorizer, FunctionTimeout: authorizerTimeout,
-		},
-		Responses: apispec.GatewayResponses(),
-		Log:       slog.New(slog.NewJSONHandler(log, nil)),
-		Now:       opts.Now,
-		OnRequest: opts.OnRequest,
-	})
-	if err != nil {
-		return s, err
+	var api, ctl http.Handler
+	if opts.API == APIHTTP {
+		gw, err := apigwtest.NewHTTPGateway(apigwtest.HTTPConfig{
+			Routes: routes,
+			Authorizer: &apigwtest.HTTPAuthorizer{
+				SimpleResponses: opts.HTTPAPIResponse == settings.HTTPAPISimple,
+				IdentitySource:  HTTPIdentitySource(opts.HTTPAPIResponse),
+				CacheTTL:        opts.CacheTTL, Function: authorizer, FunctionTimeout: authorizerTimeout,
+			},
+			Log:       slog.New(slog.NewJSONHandler(log, nil)),
+			Now:       opts.Now,
+			OnRequest: opts.OnRequest,
+		})
+		if err != nil {
+			return s, err
+		}
+		s.HTTPGateway, api, ctl = gw, gw, gw.ControlHandler()
+	} else {
+		gw, err := apigwtest.NewGateway(apigwtest.Config{
+			Routes: routes,
+			Authorizer: &apigwtest.Authorizer{
+				Type: "TOKEN", Header: apispec.IdentityHeader, ValidationExpression: apispec.TokenPattern,
+				CacheTTL: opts.CacheTTL, Function: authorizer, FunctionTimeout: authorizerTimeout,
+			},
+			Responses: apispec.GatewayResponses(),
+			Log:       slog.New(slog.NewJSONHandler(log, nil)),
+			Now:       opts.Now,
+			OnRequest: opts.OnRequest,
+		})
+		if err != nil {
+			return s, err
+		}
+		s.Gateway, api, ctl = gw, gw, gw.ControlHandler()
 	}
-	s.Gateway = gw
-	gateway.Store(gw)
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	control.Store(&ctl)
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	s.onClose(srv.Close)
 	return s, nil
