@@ -18,7 +18,7 @@ import (
 // TestTwoPools runs the real authorizer with ISSUERS listing two moto
 // pools (a pool per tenant): each pool's users are verified (through their
 // own pool's JWKS URL; moto signs every pool with one key, so that keys
-// are kept apart is internal/wire's test, with pools of their own keys)
+// are kept apart is cmd/authorizer/wire's test, with pools of their own keys)
 // and carry their issuer in the context; route rules apply to both alike;
 // a third pool's tokens are refused.
 func TestTwoPools(t *testing.T) {

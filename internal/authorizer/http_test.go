@@ -19,13 +19,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer/wire"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/authorizertest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 // The HTTP API of the payload 2.0 events: the REST API's account, region

@@ -1,8 +1,9 @@
 // Package wire builds the authorizer from its settings, once for every
 // place that runs it: cmd/authorizer for Lambda, and the test kit for the
 // tests and local tools. The domain packages (decide, authorizer, cognito,
-// jwks, revocation) take their own values and know nothing of the
-// environment; this is where settings meet them.
+// oidc, jwks, revocation) take their own values and know nothing of the
+// environment; this package, under cmd/ with the mains, is where settings
+// meet them.
 package wire
 
 import (

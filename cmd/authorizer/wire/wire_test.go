@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer/wire"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/identity"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/oidctest"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/wire"
 )
 
 const (
