@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,27 +10,12 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/stacktest"
 )
 
-// endpointsTakeV2 reports whether the note endpoints' mains answer
-// payload 2.0 events (through internal/httpproxy). Until they do, the
-// HTTP API journey checks the gateway and the authorizer only: what an
-// allowed request gets from the integration is not checked.
-func endpointsTakeV2(t *testing.T) bool {
-	t.Helper()
-	for _, main := range []string{"../cmd/add-note/main.go", "../cmd/list-notes/main.go"} {
-		b, err := os.ReadFile(main)
-		if err != nil || !strings.Contains(string(b), "internal/httpproxy") {
-			return false
-		}
-	}
-	return true
-}
-
 // letThrough fails the test unless the HTTP API let r through to its
-// integration, the authorizer's answer had as src, and, when the endpoints
-// take payload 2.0 events, the integration answered status.
-func letThrough(t *testing.T, v2 bool, what string, r reply, status int, src string) {
+// integration, the authorizer's answer had as src, and the integration
+// answered status.
+func letThrough(t *testing.T, what string, r reply, status int, src string) {
 	t.Helper()
-	if r.entry.ErrorType != "" || r.entry.Authorizer != src || (v2 && r.status != status) {
+	if r.entry.ErrorType != "" || r.entry.Authorizer != src || r.status != status {
 		t.Errorf("%s = %s, want it let through (authorizer %s) and, from the endpoint, %d", what, r, src, status)
 	}
 }
@@ -51,10 +35,6 @@ func gwRefused(t *testing.T, what string, r reply, status int, msg, src string) 
 // it, bob is refused POST /add-note, a bad token and no token get 401,
 // and a cached answer is replayed on the same request only.
 func TestStartAPIHTTPJourney(t *testing.T) {
-	v2 := endpointsTakeV2(t)
-	if !v2 {
-		t.Log("the note endpoints do not take payload 2.0 events yet: the integration's answers are not checked")
-	}
 	api := startLocalAPI(t, stacktest.Options{API: stacktest.APIHTTP, CacheTTL: apispec.DefaultCacheTTLSeconds * time.Second})
 	alice, bob, carol := api.Users["alice"], api.Users["bob"], api.Users["carol"]
 
@@ -72,25 +52,25 @@ func TestStartAPIHTTPJourney(t *testing.T) {
 	gwRefused(t, "bob POST /add-note", api.call(t, "POST", "/add-note", bob.IDToken, `{"note":"x"}`), 403, "Forbidden", "invoked")
 	gwRefused(t, "bob POST /add-note again", api.call(t, "POST", "/add-note", bob.IDToken, `{"note":"x"}`), 403, "Forbidden", "cache")
 	// His refusal is not replayed on another route.
-	letThrough(t, v2, "bob GET /notes", api.call(t, "GET", "/notes", bob.IDToken, ""), 200, "invoked")
+	letThrough(t, "bob GET /notes", api.call(t, "GET", "/notes", bob.IDToken, ""), 200, "invoked")
 
 	// alice writes and lists; each route asks the authorizer once.
-	letThrough(t, v2, "alice POST /add-note", api.call(t, "POST", "/add-note", alice.IDToken, `{"note":"Bring home milk"}`), 201, "invoked")
+	letThrough(t, "alice POST /add-note", api.call(t, "POST", "/add-note", alice.IDToken, `{"note":"Bring home milk"}`), 201, "invoked")
 	r = api.call(t, "GET", "/notes", alice.IDToken, "")
-	letThrough(t, v2, "alice GET /notes (another route: not the cached answer)", r, 200, "invoked")
-	if v2 && !strings.Contains(r.body, "Bring home milk") {
+	letThrough(t, "alice GET /notes (another route: not the cached answer)", r, 200, "invoked")
+	if !strings.Contains(r.body, "Bring home milk") {
 		t.Errorf("alice GET /notes = %s, want her note", r)
 	}
-	letThrough(t, v2, "alice GET /notes again", api.call(t, "GET", "/notes", alice.IDToken, ""), 200, "cache")
-	letThrough(t, v2, "alice GET /notes?limit=1 (same route and path)", api.call(t, "GET", "/notes?limit=1", alice.IDToken, ""), 200, "cache")
+	letThrough(t, "alice GET /notes again", api.call(t, "GET", "/notes", alice.IDToken, ""), 200, "cache")
+	letThrough(t, "alice GET /notes?limit=1 (same route and path)", api.call(t, "GET", "/notes?limit=1", alice.IDToken, ""), 200, "cache")
 
 	// A bind rule: the path is in the key, so alice's Allow for her own
 	// notes is not replayed for carol's.
-	letThrough(t, v2, "alice GET her notes", api.call(t, "GET", "/users/"+alice.Sub+"/notes", alice.IDToken, ""), 200, "invoked")
+	letThrough(t, "alice GET her notes", api.call(t, "GET", "/users/"+alice.Sub+"/notes", alice.IDToken, ""), 200, "invoked")
 	gwRefused(t, "alice GET carol's notes", api.call(t, "GET", "/users/"+carol.Sub+"/notes", alice.IDToken, ""), 403, "Forbidden", "invoked")
 	r = api.call(t, "GET", "/users/"+alice.Sub+"/notes", carol.AccessToken, "")
-	letThrough(t, v2, "carol, admin, GET alice's notes", r, 200, "invoked")
-	if v2 && !strings.Contains(r.body, "Bring home milk") {
+	letThrough(t, "carol, admin, GET alice's notes", r, 200, "invoked")
+	if !strings.Contains(r.body, "Bring home milk") {
 		t.Errorf("carol GET alice's notes = %s, want alice's note", r)
 	}
 
@@ -98,26 +78,25 @@ func TestStartAPIHTTPJourney(t *testing.T) {
 	api.clock.Add(apispec.DefaultCacheTTLSeconds*time.Second + time.Second)
 	gwRefused(t, "bob POST /add-note after the TTL", api.call(t, "POST", "/add-note", bob.IDToken, `{"note":"x"}`), 403, "Forbidden", "invoked")
 	api.HTTPGateway.FlushAuthorizerCache()
-	letThrough(t, v2, "alice GET /notes after a flush", api.call(t, "GET", "/notes", alice.IDToken, ""), 200, "invoked")
+	letThrough(t, "alice GET /notes after a flush", api.call(t, "GET", "/notes", alice.IDToken, ""), 200, "invoked")
 }
 
 // TestStartAPIHTTPIAM: with HTTP_API_RESPONSE=iam the cache key is the
 // header alone, and the cached policy is evaluated against each request's
 // routeArn, as on the REST API.
 func TestStartAPIHTTPIAM(t *testing.T) {
-	v2 := endpointsTakeV2(t)
 	api := startLocalAPI(t, stacktest.Options{API: stacktest.APIHTTP, HTTPAPIResponse: settings.HTTPAPIIAM,
 		CacheTTL: apispec.DefaultCacheTTLSeconds * time.Second})
 	alice, bob := api.Users["alice"], api.Users["bob"]
 	gwRefused(t, "bob POST /add-note", api.call(t, "POST", "/add-note", bob.IDToken, `{"note":"x"}`), 403, "Forbidden", "invoked")
 	r := api.call(t, "GET", "/notes", bob.IDToken, "")
-	letThrough(t, v2, "bob GET /notes from the cached policy", r, 200, "cache")
+	letThrough(t, "bob GET /notes from the cached policy", r, 200, "cache")
 	if r.entry.Principal != bob.Sub {
 		t.Errorf("bob GET /notes: principal %q, want %s", r.entry.Principal, bob.Sub)
 	}
-	letThrough(t, v2, "bob GET his notes", api.call(t, "GET", "/users/"+bob.Sub+"/notes", bob.IDToken, ""), 200, "cache")
+	letThrough(t, "bob GET his notes", api.call(t, "GET", "/users/"+bob.Sub+"/notes", bob.IDToken, ""), 200, "cache")
 	gwRefused(t, "bob GET alice's notes", api.call(t, "GET", "/users/"+alice.Sub+"/notes", bob.IDToken, ""), 403, "Forbidden", "cache")
 	gwRefused(t, "no header", api.call(t, "GET", "/notes", "", ""), 401, "Unauthorized", "refused")
 	gwRefused(t, "a bad token", api.call(t, "GET", "/notes", "not-a-jwt", ""), 401, "Unauthorized", "invoked")
-	letThrough(t, v2, "alice POST /add-note", api.call(t, "POST", "/add-note", alice.IDToken, `{"note":"Water the plants"}`), 201, "invoked")
+	letThrough(t, "alice POST /add-note", api.call(t, "POST", "/add-note", alice.IDToken, `{"note":"Water the plants"}`), 201, "invoked")
 }

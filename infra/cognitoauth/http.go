@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -60,25 +61,12 @@ type HTTPAuthorizer struct {
 	IdentitySource []string
 }
 
-// The context variables that make a simple answer's cache key per
-// request: the route, and the method and path it was matched on (a rule's
-// bind reads the path; an ANY, {proxy+} or $default route covers several
-// rules).
-var perRequestSources = []string{"$context.routeKey", "$context.httpMethod", "$context.path"}
-
-// HTTPIdentitySource is the identity sources of an HTTP API's authorizer,
-// which are API Gateway's cache key: the token's header and, when the
-// answer is simple and route rules are on, the request's route, method and
-// path, since the answer then holds for that request only. An IAM answer,
-// or a simple one without rules, depends on the token alone (API Gateway
-// evaluates a cached policy against each request's routeArn). A request
-// without the header is refused (401) without invoking the function.
+// HTTPIdentitySource is the identity sources of an HTTP API's authorizer
+// (API Gateway's cache key), apispec.HTTPIdentitySources: the token's header
+// and, when the answer is simple and route rules are on, the request's
+// route, method and path, on which the answer then depends.
 func HTTPIdentitySource(tokenHeader, response string, routeRules bool) []string {
-	sources := []string{"$request.header." + tokenHeader}
-	if response == settings.HTTPAPISimple && routeRules {
-		sources = append(sources, perRequestSources...)
-	}
-	return sources
+	return apispec.HTTPIdentitySources(tokenHeader, response == settings.HTTPAPISimple, routeRules)
 }
 
 // NewHTTP adds the authorizer under scope for an HTTP API: the function,

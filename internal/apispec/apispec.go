@@ -14,6 +14,21 @@ package apispec
 // StageName is the sample API's one stage.
 const StageName = "prod"
 
+// HTTPIdentitySources are the identity sources of an HTTP API's Lambda
+// authorizer, which are API Gateway's cache key: the token's header and,
+// when the answer is simple (the authorizer's HTTP_API_RESPONSE) and route
+// rules are on, the request's route, method and path, since the answer
+// then holds for that request only (a rule's bind reads the path; an ANY,
+// {proxy+} or $default route covers several rules). An IAM answer, or a
+// simple one without rules, depends on the token alone.
+func HTTPIdentitySources(tokenHeader string, simple, routeRules bool) []string {
+	sources := []string{"$request.header." + tokenHeader}
+	if simple && routeRules {
+		sources = append(sources, "$context.routeKey", "$context.httpMethod", "$context.path")
+	}
+	return sources
+}
+
 // IdentityHeader is the header the TOKEN authorizer reads the token from
 // (its identity source, method.request.header.Authorization).
 const IdentityHeader = "Authorization"

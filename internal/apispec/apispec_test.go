@@ -3,6 +3,7 @@ package apispec_test
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,5 +46,24 @@ func TestGatewayResponses(t *testing.T) {
 	}
 	if _, err := regexp.Compile(apispec.TokenPattern); err != nil {
 		t.Errorf("TokenPattern does not compile: %v", err)
+	}
+}
+
+// TestHTTPIdentitySources: the route, method and path join the token's
+// header in the cache key only where the answer depends on them.
+func TestHTTPIdentitySources(t *testing.T) {
+	perRequest := []string{"$request.header.Authorization", "$context.routeKey", "$context.httpMethod", "$context.path"}
+	for _, tt := range []struct {
+		simple, rules bool
+		want          []string
+	}{
+		{true, true, perRequest},
+		{true, false, perRequest[:1]},
+		{false, true, perRequest[:1]},
+		{false, false, perRequest[:1]},
+	} {
+		if got := apispec.HTTPIdentitySources("Authorization", tt.simple, tt.rules); !slices.Equal(got, tt.want) {
+			t.Errorf("HTTPIdentitySources(simple %t, rules %t) = %v, want %v", tt.simple, tt.rules, got, tt.want)
+		}
 	}
 }

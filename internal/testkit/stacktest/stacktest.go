@@ -125,16 +125,10 @@ const (
 )
 
 // HTTPIdentitySource is the HTTP API authorizer's identity sources for the
-// answer kind response under the sample's route rules, as
-// cognitoauth.HTTPIdentitySource (package infra/cognitoauth, another
-// module) gives them: the token's header and, for simple answers, the
-// route key, method and path.
+// answer kind response under the sample's route rules, as the CDK
+// construct sets them (apispec.HTTPIdentitySources).
 func HTTPIdentitySource(response string) []string {
-	sources := []string{"$request.header." + apispec.IdentityHeader}
-	if response == settings.HTTPAPISimple {
-		sources = append(sources, "$context.routeKey", "$context.httpMethod", "$context.path")
-	}
-	return sources
+	return apispec.HTTPIdentitySources(apispec.IdentityHeader, response == settings.HTTPAPISimple, true)
 }
 
 // User is a user of the local pool and their tokens.
