@@ -56,7 +56,11 @@ func newFixture(t testing.TB, change func(*cognito.Pool)) *fixture {
 	if change != nil {
 		change(&cfg)
 	}
-	v, err := cognito.NewVerifier(cfg, cache, verify.WithLeeway(5*time.Second), verify.WithClock(func() time.Time { return now }))
+	iss, err := cfg.Issuer(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.New([]verify.Issuer{iss}, verify.WithLeeway(5*time.Second), verify.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,8 +349,10 @@ func TestPoolIssuerRejectsBadConfig(t *testing.T) {
 	if _, err := good.Issuer(nil); err == nil {
 		t.Error("Pool.Issuer(nil keys) = nil error, want one")
 	}
-	if _, err := cognito.NewVerifier(good, keys); err != nil {
-		t.Errorf("NewVerifier(good) = %v", err)
+	if iss, err := good.Issuer(keys); err != nil {
+		t.Errorf("Pool.Issuer(good) = %v", err)
+	} else if _, err := verify.New([]verify.Issuer{iss}); err != nil {
+		t.Errorf("verify.New(good's issuer) = %v", err)
 	}
 }
 
