@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -110,9 +109,6 @@ const (
 // body is refused with 413.
 const MaxBodySize = 10 << 20
 
-// maxCacheEntries bounds the authorizer cache.
-const maxCacheEntries = 10000
-
 // Config describes a Gateway.
 type Config struct {
 	// APIID (default DefaultAPIID), Stage (apispec.StageName), Region
@@ -173,14 +169,7 @@ type Gateway struct {
 	cfg       Config
 	validator *regexp.Regexp
 
-	mu    sync.Mutex
-	cache map[string]cached
-}
-
-type cached struct {
-	answer  authorizerAnswer
-	http    httpAnswer // HTTPGateway's
-	expires time.Time
+	cache answerCache[authorizerAnswer]
 }
 
 // authorizerAnswer is an authorizer's output, as API Gateway reads it.
@@ -210,7 +199,7 @@ func NewGateway(cfg Config) (*Gateway, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{cfg: cfg, cache: map[string]cached{}}
+	g := &Gateway{cfg: cfg}
 	routes := make([]Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
 		segs, err := parseResource(r.Path)
@@ -266,11 +255,7 @@ func (g *Gateway) MethodARN(method, path string) string {
 
 // FlushAuthorizerCache empties the authorizer cache, as API Gateway's
 // FlushStageAuthorizersCache does.
-func (g *Gateway) FlushAuthorizerCache() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	clear(g.cache)
-}
+func (g *Gateway) FlushAuthorizerCache() { g.cache.flush() }
 
 // ControlHandler serves the one operation of API Gateway's control plane
 // that the sample's sign-out calls, FlushStageAuthorizersCache: DELETE
@@ -425,20 +410,10 @@ func (g *Gateway) authorize(w http.ResponseWriter, q *request) bool {
 		return false
 	}
 	key := a.Type + "\x00" + identity
-	now := g.cfg.Now()
-	g.mu.Lock()
-	c, hit := g.cache[key]
-	if hit && !now.Before(c.expires) {
-		delete(g.cache, key)
-		hit = false
-	}
-	g.mu.Unlock()
-
-	var answer authorizerAnswer
+	answer, hit := g.cache.get(key, g.cfg.Now())
 	latency := 0
 	if hit {
 		q.entry.Authorizer = "cache"
-		answer = c.answer
 	} else {
 		q.entry.Authorizer = "invoked"
 		start := time.Now()
@@ -451,7 +426,8 @@ func (g *Gateway) authorize(w http.ResponseWriter, q *request) bool {
 			return false
 		}
 		if a.CacheTTL > 0 {
-			g.store(key, answer, g.cfg.Now().Add(a.CacheTTL))
+			now := g.cfg.Now()
+			g.cache.store(key, answer, now, now.Add(a.CacheTTL))
 		}
 	}
 	q.entry.Principal = answer.PrincipalID
@@ -467,25 +443,6 @@ func (g *Gateway) authorize(w http.ResponseWriter, q *request) bool {
 	q.authCtx = AuthorizerContext(answer.PrincipalID, answer.Context)
 	q.authCtx["integrationLatency"] = latency
 	return true
-}
-
-// store caches an answer, dropping expired ones, and everything, should
-// the cache still be full.
-func (g *Gateway) store(key string, a authorizerAnswer, expires time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.cache) >= maxCacheEntries {
-		now := g.cfg.Now()
-		for k, c := range g.cache {
-			if !now.Before(c.expires) {
-				delete(g.cache, k)
-			}
-		}
-		if len(g.cache) >= maxCacheEntries {
-			clear(g.cache)
-		}
-	}
-	g.cache[key] = cached{answer: a, expires: expires}
 }
 
 // invokeAuthorizer sends the authorizer its event and reads its answer;

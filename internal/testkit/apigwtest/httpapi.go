@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -89,8 +88,7 @@ type HTTPConfig struct {
 type HTTPGateway struct {
 	cfg HTTPConfig
 
-	mu    sync.Mutex
-	cache map[string]cached
+	cache answerCache[httpAnswer]
 }
 
 // NewHTTPGateway checks cfg and returns its HTTPGateway.
@@ -136,7 +134,7 @@ func NewHTTPGateway(cfg HTTPConfig) (*HTTPGateway, error) {
 			}
 		}
 	}
-	return &HTTPGateway{cfg: cfg, cache: map[string]cached{}}, nil
+	return &HTTPGateway{cfg: cfg}, nil
 }
 
 // RouteARN returns the routeArn API Gateway gives the authorizer for a
@@ -148,11 +146,7 @@ func (g *HTTPGateway) RouteARN(method, path string) string {
 
 // FlushAuthorizerCache empties the authorizer cache, as API Gateway's
 // ResetAuthorizersCache does.
-func (g *HTTPGateway) FlushAuthorizerCache() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	clear(g.cache)
-}
+func (g *HTTPGateway) FlushAuthorizerCache() { g.cache.flush() }
 
 // ControlHandler serves API Gateway v2's ResetAuthorizersCache: DELETE
 // /v2/apis/{apiId}/stages/{stageName}/cache/authorizers. It does not check
@@ -290,19 +284,9 @@ func (g *HTTPGateway) authorize(w http.ResponseWriter, q *httpRequest) bool {
 		values[i] = v
 	}
 	key := strings.Join(values, "\x00")
-	now := g.cfg.Now()
-	g.mu.Lock()
-	c, hit := g.cache[key]
-	if hit && !now.Before(c.expires) {
-		delete(g.cache, key)
-		hit = false
-	}
-	g.mu.Unlock()
-
-	var answer httpAnswer
+	answer, hit := g.cache.get(key, g.cfg.Now())
 	if hit {
 		q.entry.Authorizer = "cache"
-		answer = c.http
 	} else {
 		q.entry.Authorizer = "invoked"
 		var status int
@@ -316,7 +300,8 @@ func (g *HTTPGateway) authorize(w http.ResponseWriter, q *httpRequest) bool {
 			return false
 		}
 		if a.CacheTTL > 0 {
-			g.store(key, answer, g.cfg.Now().Add(a.CacheTTL))
+			now := g.cfg.Now()
+			g.cache.store(key, answer, now, now.Add(a.CacheTTL))
 		}
 	}
 	q.entry.Principal = answer.PrincipalID
@@ -330,25 +315,6 @@ func (g *HTTPGateway) authorize(w http.ResponseWriter, q *httpRequest) bool {
 	}
 	q.lambda = answer.Context
 	return true
-}
-
-// store caches an answer, dropping expired ones, and everything, should
-// the cache still be full.
-func (g *HTTPGateway) store(key string, a httpAnswer, expires time.Time) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.cache) >= maxCacheEntries {
-		now := g.cfg.Now()
-		for k, c := range g.cache {
-			if !now.Before(c.expires) {
-				delete(g.cache, k)
-			}
-		}
-		if len(g.cache) >= maxCacheEntries {
-			clear(g.cache)
-		}
-	}
-	g.cache[key] = cached{http: a, expires: expires}
 }
 
 // authorizerEvent is the payload 2.0 authorizer event for q, identity
