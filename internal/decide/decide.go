@@ -76,9 +76,6 @@ func New(v Verifier, opts ...Option) *Decider {
 	return d
 }
 
-// Rules returns the route rules, nil when there are none.
-func (d *Decider) Rules() *policy.Rules { return d.rules }
-
 // Decide answers r. It stops waiting for keys and stores when ctx ends: a
 // caller with a deadline should give Decide a context that ends early
 // enough to render the answer. A panic is recovered and answered
