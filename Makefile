@@ -38,16 +38,20 @@ $(SAM_BUILD_TARGETS):
 # The authorizer alone, for a function made by hand (aws lambda
 # create-function --zip-file fileb://bin/authorizer.zip): bootstrap at the
 # root, reproducible (the same bytes from the same source: fixed mtimes
-# and modes, no extra fields, one entry). Its rules go in ROUTE_RULES, or
-# add a rules file beside bootstrap and set ROUTE_RULES_FILE.
+# and modes, no extra fields). RULES=<file> ships a route rules file as
+# rules.json beside bootstrap, for ROUTE_RULES_FILE=/var/task/rules.json
+# (JSON in a file, not escaped inside the environment's JSON).
 ZIP_EPOCH := 198001010000
+RULES ?=
 .PHONY: zip
-zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the root; the same bytes from the same source).
+zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the root; RULES=file adds it as rules.json; the same bytes from the same source).
 	@command -v zip >/dev/null || { echo "zip not found: install it (apt-get install zip, brew install zip)" >&2; exit 1; }
-	rm -f $(BIN)/authorizer.zip
+	@if [ -n "$(RULES)" ] && [ ! -f "$(RULES)" ]; then echo "RULES=$(RULES): no such file" >&2; exit 1; fi
+	rm -f $(BIN)/authorizer.zip $(BIN)/authorizer/rules.json
 	touch -t $(ZIP_EPOCH) $(BIN)/authorizer/bootstrap
 	chmod 0755 $(BIN)/authorizer/bootstrap
-	cd $(BIN)/authorizer && TZ=UTC zip -q -X -D ../authorizer.zip bootstrap
+	@if [ -n "$(RULES)" ]; then cp "$(RULES)" $(BIN)/authorizer/rules.json && chmod 0644 $(BIN)/authorizer/rules.json && touch -t $(ZIP_EPOCH) $(BIN)/authorizer/rules.json; fi
+	cd $(BIN)/authorizer && TZ=UTC zip -q -X -D ../authorizer.zip bootstrap $(if $(RULES),rules.json)
 	@echo "$(BIN)/authorizer.zip: sha256 $$(sha256sum $(BIN)/authorizer.zip | cut -d' ' -f1)"
 
 # ---- Try it locally ----

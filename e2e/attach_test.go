@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/testenv"
 )
@@ -105,6 +106,16 @@ const updateMethodShim = `aws() {
 }
 `
 
+// makeZipShim stands in for `make zip RULES=<file>` (its own test,
+// infra's TestZipRules, builds the real zip): it records the arguments and
+// keeps a copy of the rules file, which the block deletes at its end; the
+// function's code is the bootstrap-only zip the test wrote.
+const makeZipShim = `make() {
+  printf '%s\n' "$@" > make.args
+  for a in "$@"; do case "$a" in RULES=*) cp "${a#RULES=}" rules.shipped.json;; esac; done
+}
+`
+
 // TestREADMEAttachCLI runs the README's "Use it with your own API" AWS CLI
 // steps against moto_server, on a REST API with one method and an IAM role
 // made here, and checks what they created: the function, the TOKEN
@@ -113,6 +124,9 @@ const updateMethodShim = `aws() {
 func TestREADMEAttachCLI(t *testing.T) {
 	testenv.LookPath(t, "aws", "pip install awscli")
 	script := readmeMarked(t, "attach-cli")
+	// moto knows AWS's managed policies (AWSLambdaBasicExecutionRole) only
+	// when asked to load them.
+	t.Setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 	endpoint := mototest.Start(t)
 	// After Start: moto_server inherits the environment, and its Lambda and
 	// IAM backends (botocore) fail on the empty AWS_PROFILE IsolateAWS sets
@@ -121,11 +135,7 @@ func TestREADMEAttachCLI(t *testing.T) {
 	mototest.IsolateAWS(t)
 	run := newAWSRunner(t, endpoint)
 
-	// What the reader already has: a REST API with a method, and a role.
-	var role struct{ Role struct{ Arn string } }
-	run.json(&role, "iam", "create-role", "--role-name", "cognito-authorizer",
-		"--assume-role-policy-document",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	// What the reader already has: a REST API with a method.
 	var api struct{ ID string }
 	run.json(&api, "apigateway", "create-rest-api", "--name", "notes")
 	var resources struct{ Items []struct{ ID, Path string } }
@@ -142,7 +152,7 @@ func TestREADMEAttachCLI(t *testing.T) {
 	dir := t.TempDir()
 	writeBootstrapZip(t, filepath.Join(dir, "bin", "authorizer.zip"))
 	const poolID, clientIDs = mototest.Region + "_AbC123xyz", "1example23456789,2example23456789"
-	cmd := exec.CommandContext(t.Context(), "bash", "-c", "set -euo pipefail\n"+updateMethodShim+script)
+	cmd := exec.CommandContext(t.Context(), "bash", "-c", "set -euo pipefail\n"+updateMethodShim+makeZipShim+script)
 	cmd.Dir = dir
 	cmd.Env = append(run.env,
 		"REGION="+mototest.Region,
@@ -151,13 +161,72 @@ func TestREADMEAttachCLI(t *testing.T) {
 		"RESOURCE_ID="+resource.ID,
 		"HTTP_METHOD=GET",
 		"STAGE=prod",
-		"ROLE_ARN="+role.Role.Arn,
 		"POOL_ID="+poolID,
 		"CLIENT_IDS="+clientIDs,
 	)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the README's attach steps failed: %v\n%s", err, out)
 	}
+
+	t.Run("role", func(t *testing.T) {
+		var role struct {
+			Role struct {
+				AssumeRolePolicyDocument any
+			}
+		}
+		run.json(&role, "iam", "get-role", "--role-name", "cognito-authorizer")
+		trust, _ := json.Marshal(role.Role.AssumeRolePolicyDocument)
+		if !strings.Contains(string(trust), `"Service":"lambda.amazonaws.com"`) || !strings.Contains(string(trust), `"sts:AssumeRole"`) {
+			t.Errorf("the role's trust policy = %s, want lambda.amazonaws.com allowed sts:AssumeRole", trust)
+		}
+		var attached struct{ AttachedPolicies []struct{ PolicyArn string } }
+		run.json(&attached, "iam", "list-attached-role-policies", "--role-name", "cognito-authorizer")
+		const basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+		if len(attached.AttachedPolicies) != 1 || attached.AttachedPolicies[0].PolicyArn != basic {
+			t.Errorf("the role's policies = %+v, want %s alone", attached.AttachedPolicies, basic)
+		}
+	})
+
+	t.Run("zip and rules", func(t *testing.T) {
+		args, err := os.ReadFile(filepath.Join(dir, "make.args"))
+		if err != nil {
+			t.Fatalf("the README's steps did not run make zip: %v", err)
+		}
+		if f := strings.Fields(string(args)); len(f) != 2 || f[0] != "zip" || !strings.HasPrefix(f[1], "RULES=") {
+			t.Errorf("make %q, want make zip RULES=<file>", f)
+		}
+		rules, err := os.ReadFile(filepath.Join(dir, "rules.shipped.json"))
+		if err != nil {
+			t.Fatalf("make zip's RULES file: %v", err)
+		}
+		// The function's settings as deployed, its rules file the one the
+		// block shipped: the authorizer's own validation takes them.
+		var fn struct {
+			Environment struct{ Variables map[string]string }
+		}
+		run.json(&fn, "lambda", "get-function-configuration", "--function-name", "cognito-authorizer")
+		env := fn.Environment.Variables
+		if env[settings.EnvRouteRulesFile] != "/var/task/rules.json" || env[settings.EnvFunctionTimeout] != "5s" {
+			t.Errorf("function's %s, %s = %q, %q; want /var/task/rules.json (rules.json beside bootstrap), 5s",
+				settings.EnvRouteRulesFile, settings.EnvFunctionTimeout, env[settings.EnvRouteRulesFile], env[settings.EnvFunctionTimeout])
+		}
+		local := filepath.Join(t.TempDir(), "rules.json")
+		if err := os.WriteFile(local, rules, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := settings.LoadAuthorizer(func(k string) string {
+			if k == settings.EnvRouteRulesFile {
+				return local
+			}
+			return env[k]
+		})
+		if err != nil {
+			t.Fatalf("the function's settings do not load: %v", err)
+		}
+		if cfg.Rules == nil {
+			t.Errorf("the function has no route rules; want the README's (%s)", rules)
+		}
+	})
 
 	t.Run("function", func(t *testing.T) {
 		var fn struct {

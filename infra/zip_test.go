@@ -53,3 +53,58 @@ func TestZipReproducible(t *testing.T) {
 		t.Errorf("bin/authorizer.zip holds %v, want [bootstrap]", names)
 	}
 }
+
+// TestZipRules runs make zip RULES=<file> and checks that the rules ship as
+// rules.json beside bootstrap, byte for byte, and that a zip made after it
+// without RULES holds bootstrap alone again.
+func TestZipRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the authorizer")
+	}
+	makeBin := testenv.LookPath(t, "make", "install make")
+	testenv.LookPath(t, "zip", "install zip (apt-get install zip)")
+	rules := []byte(`[{"route": "ANY /{proxy+}", "groups": ["api-users"]}]` + "\n")
+	path := t.TempDir() + "/my-rules.json"
+	if err := os.WriteFile(path, rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	entries := func(args ...string) map[string][]byte {
+		t.Helper()
+		if out, err := exec.Command(makeBin, append([]string{"-C", "..", "-s", "zip"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("make zip %v: %v\n%s", args, err, out)
+		}
+		r, err := zip.OpenReader("../bin/authorizer.zip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		got := map[string][]byte{}
+		for _, f := range r.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := new(bytes.Buffer)
+			if _, err := b.ReadFrom(rc); err != nil {
+				t.Fatal(err)
+			}
+			rc.Close()
+			got[f.Name] = b.Bytes()
+		}
+		return got
+	}
+	got := entries("RULES=" + path)
+	if len(got) != 2 || got["bootstrap"] == nil || !bytes.Equal(got["rules.json"], rules) {
+		names := make([]string, 0, len(got))
+		for n := range got {
+			names = append(names, n)
+		}
+		t.Errorf("make zip RULES=...: the zip holds %v (rules.json %q), want bootstrap and rules.json = the file", names, got["rules.json"])
+	}
+	if got := entries(); len(got) != 1 || got["bootstrap"] == nil {
+		t.Errorf("make zip after make zip RULES=...: the zip holds %d entries, want bootstrap alone", len(got))
+	}
+	if out, err := exec.Command(makeBin, "-C", "..", "-s", "zip", "RULES="+path+".missing").CombinedOutput(); err == nil || !bytes.Contains(out, []byte("no such file")) {
+		t.Errorf("make zip RULES=<missing file>: %v, %s; want a failure naming the file", err, out)
+	}
+}
