@@ -71,10 +71,11 @@ start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs 
 	@echo "compiling start-api (first run on a cold build cache: about a minute)..." >&2
 	@$(GO) run ./cmd/start-api
 
-# devtoken's stdout is only `export` lines and `#` comments, so that
-# eval "$$(make -s devtoken ARGS=-serve=false)" works: what make says goes to stderr.
+# devtoken serves the keys of the tokens it writes to .local/ until
+# stopped (make devtoken & in the shell that runs make invoke); what make
+# says goes to stderr, its stdout is only `export` lines and `#` comments.
 .PHONY: devtoken
-devtoken: ## Serve a local pool's JWKS and print tokens and settings for trying the authorizer by hand (ARGS=-h for its flags).
+devtoken: ## Serve a local pool's JWKS, write its tokens, events and env.json to .local/ for make invoke; keep it running (make devtoken &; ARGS='-groups admins', ARGS=-h for its flags).
 	@echo "compiling devtoken (first run on a cold build cache: about 30 s)..." >&2
 	@$(GO) run ./cmd/devtoken $(ARGS)
 

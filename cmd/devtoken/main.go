@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/apispec"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.sub, "sub", "d0e1f2a3-0000-4000-8000-00000000a11c", "the user's sub")
 	fs.StringVar(&o.username, "username", "alice", "the user's name")
 	fs.StringVar(&o.email, "email", "alice@example.com", "the user's email (empty: none)")
-	fs.StringVar(&o.groups, "groups", "notes", "comma-separated cognito:groups")
+	fs.StringVar(&o.groups, "groups", apispec.GroupWriters, "comma-separated cognito:groups (the sample's rules: "+strings.Join(apispec.RuleGroups(apispec.SampleRoutes()), ", ")+"; empty: none)")
 	fs.StringVar(&o.scopes, "scopes", "", "space-separated scopes of the access token (empty: Cognito's default)")
 	fs.StringVar(&o.events, "events", "events", "directory of the sample events to fill in")
 	fs.StringVar(&o.out, "out", ".local", "directory to write the filled-in events and env.json to (empty: none)")
@@ -147,6 +148,8 @@ func writeFiles(o options, token, jwksURL string) ([]string, error) {
 			settings.EnvUserPoolID: o.pool,
 			settings.EnvClientIDs:  o.client,
 			settings.EnvJWKSURL:    jwksURL,
+			// The sample API's rules, as template.yaml gives them.
+			settings.EnvRouteRules: apispec.RouteRules(apispec.SampleRoutes()),
 			// No revocation table locally: the template's would be
 			// unreachable from sam local invoke (the outage answer).
 			settings.EnvRevocationTable: "",

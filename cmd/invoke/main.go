@@ -13,10 +13,13 @@
 // the recipe that ships. The settings come from an env-vars file in SAM's
 // format (the one make devtoken writes, .local/env.json, or events/env.json),
 // where http://host.docker.internal becomes 127.0.0.1, since nothing runs in
-// Docker here. The function gets dummy AWS credentials, not the shell's:
-// what it reaches is local (AWS_ENDPOINT_URL_DYNAMODB), and a real account's
-// credentials have no business there. An event holding the {{token}}
+// Docker here. The function gets the shell's AWS credentials and region, as
+// sam local invoke passes them (resolved by the SDK: the AWS_* variables,
+// AWS_PROFILE, ~/.aws), or dummy ones when the shell has none; the env-vars
+// file's own AWS_* settings come last. An event holding the {{token}}
 // placeholder gets the token in -token (devtoken's ID token, .local/id-token).
+// When the settings name a key set on this machine (make devtoken's) that
+// nothing serves, it says so before building.
 package main
 
 import (
@@ -37,6 +40,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
@@ -92,8 +96,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *timeout <= 0 {
 		*timeout = timeouts[*function]
 	}
-	env, err := readEnv(*envFile, *function)
+	shell, err := shellAWS(ctx, os.Getenv)
 	if err != nil {
+		return err
+	}
+	env, err := readEnv(*envFile, *function, shell)
+	if err != nil {
+		return err
+	}
+	if err := checkLocalJWKS(ctx, env[settings.EnvJWKSURL]); err != nil {
 		return err
 	}
 	payload, err := os.ReadFile(*event)
@@ -184,11 +195,13 @@ func build(ctx context.Context, dir, function, out string) (string, error) {
 }
 
 // readEnv reads the variables of function from a SAM env-vars file, with
-// http://host.docker.internal pointed at 127.0.0.1, plus a region and
-// dummyCredentials unless the file sets them.
-func readEnv(file, function string) (map[string]string, error) {
+// http://host.docker.internal pointed at 127.0.0.1, over shell (the shell's
+// AWS credentials and region) or, where shell has none, a region and
+// dummyCredentials.
+func readEnv(file, function string, shell map[string]string) (map[string]string, error) {
 	env := map[string]string{"AWS_REGION": region}
 	maps.Copy(env, dummyCredentials)
+	maps.Copy(env, shell)
 	if file == "" {
 		return env, nil
 	}
