@@ -6,6 +6,9 @@ GO        ?= go
 GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags='-s -w -buildid='
 LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 BIN       := bin
+# Long steps run under scripts/heartbeat: their output passes through, and a
+# line says they are still working whenever they are silent for 10 s.
+HEARTBEAT := scripts/heartbeat
 
 .PHONY: help
 help: ## List the targets.
@@ -17,7 +20,8 @@ help: ## List the targets.
 build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap $(BIN)/list-notes/bootstrap $(BIN)/sign-out/bootstrap ## Build the functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
 
 $(BIN)/%/bootstrap: FORCE
-	$(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
+	@echo "compiling cmd/$* for Lambda (linux/arm64) into $@..." >&2
+	@$(HEARTBEAT) "compiling cmd/$*" env $(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
 
 .PHONY: FORCE
 FORCE:
@@ -61,7 +65,7 @@ zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the r
 .PHONY: demo
 demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go; ARGS=-v for its logs).
 	@echo "compiling the demo (first run on a cold build cache: about a minute)..." >&2
-	$(GO) run ./cmd/demo $(ARGS)
+	@$(HEARTBEAT) "make demo" $(GO) run ./cmd/demo $(ARGS)
 
 # The sample API as API Gateway runs it (cmd/start-api): its settings come
 # from the environment, e.g. make start-api PORT=8080 AUTHORIZER_CACHE_TTL=0
@@ -69,7 +73,7 @@ demo: ## Build the real authorizer and run the sample events against a local use
 .PHONY: start-api
 start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs it, authorizer cache included (PORT, AUTHORIZER_CACHE_TTL, FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT, TABLES, API=rest|http, HTTP_API_RESPONSE; needs only Go).
 	@echo "compiling start-api (first run on a cold build cache: about a minute)..." >&2
-	@$(GO) run ./cmd/start-api
+	@HEARTBEAT_UNTIL='^ready: ' $(HEARTBEAT) "make start-api" $(GO) run ./cmd/start-api
 
 # devtoken serves the keys of the tokens it writes to .local/ until
 # stopped (make devtoken & in the shell that runs make invoke); what make
@@ -77,7 +81,7 @@ start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs 
 .PHONY: devtoken
 devtoken: ## Serve a local pool's JWKS, write its tokens, events and env.json to .local/ for make invoke; keep it running (make devtoken &; ARGS='-groups admins', ARGS=-h for its flags).
 	@echo "compiling devtoken (first run on a cold build cache: about 30 s)..." >&2
-	@$(GO) run ./cmd/devtoken $(ARGS)
+	@HEARTBEAT_UNTIL='^# (Serving|Wrote)' $(HEARTBEAT) "make devtoken" $(GO) run ./cmd/devtoken $(ARGS)
 
 # The event and the env-vars file (SAM's format) for make invoke and make
 # sam-invoke: by default the ones make devtoken writes to .local/, with a
@@ -92,7 +96,7 @@ TOKEN ?= .local/id-token
 .PHONY: invoke
 invoke: ## Run FUNCTION (default AuthorizerFunction) as make build-<FUNCTION> builds it, on EVENT under a local Lambda Runtime API, with ENV_VARS and TOKEN (no Docker; run make devtoken beside it first).
 	@echo "compiling cmd/invoke (first run on a cold build cache: about 30 s)..." >&2
-	$(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
+	@$(HEARTBEAT) "make invoke" $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
 
 # ---- Tests ----
 
@@ -100,9 +104,9 @@ invoke: ## Run FUNCTION (default AuthorizerFunction) as make build-<FUNCTION> bu
 test: ## Run go vet and every test with -race (one checks that no Lambda binary links internal/testkit); missing tools skip (CI=true: fail). No fuzzing: make fuzz.
 	@command -v moto_server >/dev/null || echo "moto_server not found: the DynamoDB and Cognito tests skip (pip install 'moto[server]'; CI=true: they fail)"
 	@echo "go vet ./... (first run on a cold build cache: about a minute)..."
-	$(GO) vet ./...
+	@$(HEARTBEAT) "go vet" $(GO) vet ./...
 	@echo "go test -race ./... (first run: several minutes, compiling every package with -race; then about a minute)..."
-	$(GO) test -race -count=1 ./...
+	@$(HEARTBEAT) "go test -race" $(GO) test -race -count=1 ./...
 
 # What make e2e needs beyond Go; each missing one is named, and the run says
 # loudly that the tests skipped (CI=true: they fail instead).
@@ -115,7 +119,7 @@ e2e: ## The Cognito journey and the README's AWS CLI steps against moto_server (
 		echo "!! make e2e: missing:$$missing (pip install 'moto[server]' awscli): the tests that need them will SKIP"; \
 	fi; \
 	echo "go test -race ./e2e/ (first run on a cold build cache: about a minute)..."; out=$$(mktemp); \
-	$(GO) test -race -count=1 -v ./e2e/ 2>&1 | tee "$$out"; rc=$${PIPESTATUS[0]}; \
+	$(HEARTBEAT) "make e2e" $(GO) test -race -count=1 -v ./e2e/ 2>&1 | tee "$$out"; rc=$${PIPESTATUS[0]}; \
 	ran=$$(grep -c -- "^--- PASS" "$$out" || true); skipped=$$(grep -c -- "--- SKIP" "$$out" || true); rm -f "$$out"; \
 	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi; \
 	if [ -n "$$missing" ] || [ "$$skipped" -gt 0 ]; then \
@@ -140,7 +144,7 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s); not part of make test (CI r
 		echo "fuzz $${t#*:} ($(FUZZTIME); the first build of each package with coverage instrumentation takes up to a minute before fuzzing starts)"; \
 		for try in 1 2; do \
 			out=$$(mktemp); \
-			if $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}" 2>&1 | tee "$$out"; then rm -f "$$out"; break; fi; \
+			if $(HEARTBEAT) "fuzz $${t#*:}" $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}" 2>&1 | tee "$$out"; then rm -f "$$out"; break; fi; \
 			if [ "$$try" = 1 ] && grep -q 'context deadline exceeded' "$$out" && ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$$out"; then \
 				rm -f "$$out"; echo "fuzz $${t#*:}: the fuzz coordinator's deadline race (go.dev/issue/75804), no input found: once more"; continue; \
 			fi; \
@@ -151,7 +155,7 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s); not part of make test (CI r
 .PHONY: bench
 BENCHCOUNT ?= 10
 bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compare runs with benchstat.
-	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
+	set -o pipefail; $(HEARTBEAT) "make bench" $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
 
 # gofmt over every Go file git knows or would add (the root module and
 # infra/; ignored ones such as infra/cdk.out left out), go vet and
@@ -167,8 +171,8 @@ lint: ## gofmt -l, go vet and staticcheck (v0.8.2, by go run) on the root module
 	$(GO) vet ./...
 	cd infra && $(GO) vet ./...
 	@echo "staticcheck v0.8.2 (first run downloads and compiles it: about 75 s)..."
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-	cd infra && $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	@$(HEARTBEAT) "staticcheck" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	cd infra && ../$(HEARTBEAT) "staticcheck (infra)" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 .PHONY: clean
 clean: ## Remove build output and .local/ (make devtoken's tokens and events).
@@ -178,8 +182,9 @@ clean: ## Remove build output and .local/ (make devtoken's tokens and events).
 
 # The CDK CLI, pinned. Its cloud-assembly schema reads what aws-cdk-lib
 # v2.276.0 (infra/go.mod; cloud-assembly schema 55) writes; check with
-# make synth and make validate when bumping either. Node 22 or newer: jsii
-# no longer supports Node 20.
+# make synth and make validate when bumping either. Node 20 runs synth,
+# validate and test-infra (measured); the CDK CLI warns about it on deploy
+# and asks for Node 22 or newer, which silences it.
 CDK_VERSION := 2.1148.1
 CDK := cd infra && npx --yes aws-cdk@$(CDK_VERSION)
 # Context for the CDK app (keys in infra/cdk.json), e.g.
@@ -206,12 +211,12 @@ endef
 need = @command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 127; }
 
 synth: build ## Synthesize the CDK app into infra/cdk.out (needs the npm registry and the Go proxy the first time).
-	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))
 	$(first_run_note)
-	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
+	@cd infra && ../$(HEARTBEAT) "cdk synth" npx --yes aws-cdk@$(CDK_VERSION) synth --quiet --no-notices $(CDK_CONTEXT)
 
 deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
-	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))
 	$(CDK) deploy $(CDK_CONTEXT)
 
 diff: build ## Show what deploy would change in the deployed stack.
@@ -222,7 +227,7 @@ destroy: build ## Delete the CDK stack (the tables stay unless -c tableRemovalPo
 
 # The CDK app runs (and checks bin/*/bootstrap) for bootstrap too.
 cdk-bootstrap: build ## Prepare the account and region for CDK deployments (once).
-	$(call need,npx,install Node.js 22 or newer (https://nodejs.org))
+	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))
 	$(CDK) bootstrap
 
 sam-build: ## Build the functions with SAM (make build-<LogicalId>) into .aws-sam/.
@@ -240,4 +245,5 @@ validate: synth ## cfn-lint template.yaml and the synthesized CDK template.
 	cfn-lint --ignore-checks W3005 -- infra/cdk.out/*.template.json
 
 test-infra: ## Vet and test the CDK app (infra/, its own module): synth (every context value), assertions, the construct on an imported pool and API, cfn-lint, the SAM translator on template.yaml, make zip's reproducibility.
-	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...
+	@echo "go vet and go test in infra/ (the first run compiles the CDK's Go bindings: several minutes)..." >&2
+	cd infra && ../$(HEARTBEAT) "go vet (infra)" $(GO) vet ./... && ../$(HEARTBEAT) "go test (infra)" $(GO) test -count=1 ./...
