@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -163,29 +162,18 @@ var (
 	functionTimeoutSetting = duration{EnvFunctionTimeout, 0, time.Second, 15 * time.Minute}
 )
 
-var (
-	// userPoolIDPattern is a region, an underscore and the pool's own part.
-	// Cognito's own ids have 9 characters after the region; local emulators
-	// such as moto use longer ones. Both form valid issuer URLs; anything
-	// else would not.
-	userPoolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9]{1,2})_([0-9A-Za-z]{1,40})$`)
-	clientIDPattern   = regexp.MustCompile(`^[\w+]{1,128}$`)
-	// headerPattern is RFC 9110's token, the characters of a field name.
-	headerPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
-)
-
 // UserPoolRegion checks a user pool id and returns its region.
 func UserPoolRegion(id string) (string, error) {
-	m := userPoolIDPattern.FindStringSubmatch(id)
-	if m == nil {
+	region, ok := userPoolParts(id)
+	if !ok {
 		return "", fmt.Errorf("%q is not a user pool id: want <region>_<id>, e.g. eu-west-1_AbC123xyz", id)
 	}
-	return m[1], nil
+	return region, nil
 }
 
 // IsHeaderName reports whether s can name an HTTP header (RFC 9110's token,
 // at most 128 characters), as TOKEN_HEADER must.
-func IsHeaderName(s string) bool { return headerPattern.MatchString(s) }
+func IsHeaderName(s string) bool { return isHeaderToken(s) }
 
 // LoadAuthorizer reads and validates the authorizer's configuration. Each
 // problem is reported with the variable's name and what it expects, all of
@@ -281,7 +269,7 @@ func loadCognito(p *problems, get func(string) string) *CognitoIssuer {
 	} else {
 		for _, id := range strings.Split(v, ",") {
 			id = strings.TrimSpace(id)
-			if !clientIDPattern.MatchString(id) {
+			if !isClientID(id) {
 				p.add(EnvClientIDs, "%q is not an app client id (1 to 128 letters, digits, _ or +)", id)
 				continue
 			}

@@ -149,7 +149,7 @@ func parseCognito(ms []member) (*CognitoIssuer, []error) {
 		case "clientIds":
 			haveIDs = true
 			ids, es := stringsField(m.key, clientWant, m.value, func(id string) error {
-				if !clientIDPattern.MatchString(id) {
+				if !isClientID(id) {
 					return fmt.Errorf("%.140q is not an app client id (1 to 128 letters, digits, _ or +)", id)
 				}
 				return nil

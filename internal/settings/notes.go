@@ -2,7 +2,6 @@ package settings
 
 import (
 	"log/slog"
-	"regexp"
 	"strings"
 )
 
@@ -47,14 +46,9 @@ type Notes struct {
 	LogLevel slog.Level
 }
 
-var (
-	tableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	tableARNPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$`)
-)
-
 // IsTableName reports whether s is a DynamoDB table name or table ARN.
 func IsTableName(s string) bool {
-	return tableNamePattern.MatchString(s) || tableARNPattern.MatchString(s)
+	return isTableNameChars(s) || isTableARN(s)
 }
 
 // LoadNotes reads and validates the note functions' configuration, reporting
