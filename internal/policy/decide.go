@@ -38,8 +38,13 @@ type Decision struct {
 	// Reason is empty when Allowed.
 	Reason Reason
 	// Policy is the same for every route the caller calls on the stage, so
-	// API Gateway's cache of it, keyed on the token, answers them all.
+	// API Gateway's cache of it, keyed on the token, answers them all. It
+	// is shared with every caller of the same outcomes: read it, never
+	// change it.
 	Policy Document
+	// PolicyJSON is Policy as JSON (json.Marshal's), rendered once per
+	// outcome set; shared like Policy.
+	PolicyJSON []byte
 }
 
 // The Deny resources, after the stage's prefix, of requests spelled other
@@ -67,47 +72,38 @@ type outcome struct {
 func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 	prefix := a.Resource("", "")
 	prefix = prefix[:len(prefix)-1] // ".../<stage>/"
-	outs := make([]outcome, len(rs.rules))
 	w := rs.wildFor(prefix)
-	// Wildcard resources are deduplicated by their ids (built once per
-	// prefix), bound ones, a few, by comparison.
-	seen := make([]uint8, len(w.strs)) // 1: in allow, 2: in deny
-	var allow, deny []string
+	outs := make([]outcome, len(rs.rules))
+	key := make([]byte, 0, 2*len(rs.rules)+16)
 	for i := range rs.rules {
-		o := rs.rules[i].decide(prefix, w.wild[i], w.denied[i], c)
-		outs[i] = o
-		switch {
-		case o.bound:
-			allow = appendNew(allow, o.resources...)
-		case o.passed:
-			allow = w.add(allow, seen, w.wildIDs[i], 1)
-		default:
-			deny = w.add(deny, seen, w.deniedIDs[i], 2)
-		}
+		outs[i] = rs.rules[i].decide(prefix, w.wild[i], w.denied[i], c)
+		key = appendOutcome(key, &outs[i])
 	}
-	d := Decision{Policy: Document{Version: Version}}
-	if len(allow) > 0 {
-		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Allow), Resource: allow})
+	set := w.cache.get(key)
+	if set == nil {
+		set = w.cache.put(key, newOutcomeSet(w, outs))
 	}
-	if len(deny) > 0 {
-		// A Deny lists paths as the rules spell them; a request can reach
-		// the same method spelled otherwise: percent-encoded (%61dmin for
-		// admin, if API Gateway routes on the decoded path while the
-		// methodArn keeps what was sent) or with an empty segment (GET //
-		// reaching GET /). Such requests are refused outright whenever
-		// something is denied, so that no Allow wildcard lets them past a
-		// failed rule's Deny.
-		deny = append(deny, prefix+denyEncoded, prefix+denyEmptySegment)
-		d.Policy.Statement = append(d.Policy.Statement, Statement{Action: []string{Action}, Effect: string(Deny), Resource: deny})
-	}
+	target := a.String()
+	d := Decision{Policy: set.policy, PolicyJSON: set.json}
 	if len(d.Policy.Statement) == 0 {
 		// Unreachable with a parsed rule set (every rule yields a resource),
 		// but API Gateway needs a statement: deny the request itself.
-		d.Policy = NewDocument(Deny, a.String())
+		d.Policy, d.PolicyJSON = NewDocument(Deny, target), nil
 	}
-	target := a.String()
-	d.Allowed = evaluate(d.Policy, target)
+	ans, ok := set.answerFor(target)
+	if !ok {
+		ans = rs.answer(a, target, d.Policy, set.outs)
+		set.keep(target, ans)
+	}
+	d.Allowed, d.Route, d.Reason = ans.allowed, ans.route, ans.reason
+	return d
+}
 
+// answer evaluates policy, the one of the outcome set outs, for the
+// request a (whose methodArn is target): allowed or not, by which rule and
+// why.
+func (rs *Rules) answer(a MethodARN, target string, policy Document, outs []outcome) answer {
+	ans := answer{allowed: evaluate(policy, target)}
 	matched := rs.match(a)
 	deniedBy := -1
 	for i, o := range outs {
@@ -117,23 +113,23 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		}
 	}
 	switch {
-	case d.Allowed && matched >= 0:
-		d.Route = rs.rules[matched].route
-	case d.Allowed:
-		d.Route = rs.rules[firstAllowing(outs, target)].route
+	case ans.allowed && matched >= 0:
+		ans.route = rs.rules[matched].route
+	case ans.allowed:
+		ans.route = rs.rules[firstAllowing(outs, target)].route
 	case matched >= 0 && !outs[matched].passed:
-		d.Route, d.Reason = rs.rules[matched].route, outs[matched].reason
+		ans.route, ans.reason = rs.rules[matched].route, outs[matched].reason
 	case deniedBy >= 0:
-		d.Route, d.Reason = rs.rules[deniedBy].route, outs[deniedBy].reason
+		ans.route, ans.reason = rs.rules[deniedBy].route, outs[deniedBy].reason
 	case matched >= 0 && outs[matched].bound:
 		// Passed, but only through bind, for another value.
-		d.Route, d.Reason = rs.rules[matched].route, ReasonNotOwner
+		ans.route, ans.reason = rs.rules[matched].route, ReasonNotOwner
 	default:
 		// Also a trailing slash after a literal (GET /notes/): API Gateway
 		// routes it to GET /notes, but no rule's resource grants it.
-		d.Reason = ReasonNoRule
+		ans.reason = ReasonNoRule
 	}
-	return d
+	return ans
 }
 
 // match returns the index of the rule API Gateway routes a to, or -1.

@@ -57,6 +57,8 @@ type wildResources struct {
 	wild, denied       [][]string
 	wildIDs, deniedIDs [][]int
 	strs               []string
+	// cache holds the policies of the outcome sets seen under prefix.
+	cache outcomeCache
 }
 
 // add appends to list the resources of ids not yet in it; seen marks, with
