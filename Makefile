@@ -157,6 +157,18 @@ BENCHCOUNT ?= 10
 bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compare runs with benchstat.
 	set -o pipefail; $(HEARTBEAT) "make bench" $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
 
+# Issue 21's measure (cmd/bench-cold): the authorizer as make
+# build-AuthorizerFunction builds it (for this machine), fresh under the
+# local Runtime API for each cold start, plain, with 100 route rules, with
+# the revocation table (moto_server, else in memory) and with both, beside
+# a minimal Node authorizer on aws-jwt-verify (installed once with npm into
+# the user's cache). It says what it is doing every few seconds; the
+# Markdown table ends its output and goes to bench-cold.txt. ARGS=-h for
+# the flags (-cold, -warm, -configs, -node=false).
+.PHONY: bench-cold
+bench-cold: ## Cold start, init, warm p50/p99 and peak RSS of the built authorizer in four configurations, as ratios to a Node aws-jwt-verify authorizer, into bench-cold.txt (Linux; Node and npm for the anchor, else our figures alone; ARGS=-h).
+	@$(HEARTBEAT) "make bench-cold" $(GO) run ./cmd/bench-cold -o bench-cold.txt $(ARGS)
+
 # gofmt over every Go file git knows or would add (the root module and
 # infra/; ignored ones such as infra/cdk.out left out), go vet and
 # staticcheck in both modules. Staticcheck comes from the Go module proxy
@@ -175,8 +187,8 @@ lint: ## gofmt -l, go vet and staticcheck (v0.8.2, by go run) on the root module
 	cd infra && ../$(HEARTBEAT) "staticcheck (infra)" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 .PHONY: clean
-clean: ## Remove build output and .local/ (make devtoken's tokens and events).
-	rm -rf $(BIN) .aws-sam infra/cdk.out bench.txt .local
+clean: ## Remove build output, the benchmarks' output and .local/ (make devtoken's tokens and events).
+	rm -rf $(BIN) .aws-sam infra/cdk.out bench.txt bench-cold.txt .local
 
 # ---- Deploy (infra/ CDK app, template.yaml SAM) ----
 

@@ -8,14 +8,18 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // handleNext serves GET /runtime/invocation/next: the next event, once the
 // previous one is answered.
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	now := time.Now()
 	s.mu.Lock()
-	s.started = true
+	if !s.started {
+		s.started, s.polled = true, now
+	}
 	s.mu.Unlock()
 
 	// Like Lambda, give out the next event only once the previous one has

@@ -41,6 +41,7 @@ func functionARN(region, name string) string {
 type Function struct {
 	server  *Server
 	cmd     *exec.Cmd
+	started time.Time // just before the process was started
 	exited  chan struct{}
 	waitErr error // set before exited is closed
 
@@ -112,16 +113,28 @@ func StartFunction(ctx context.Context, binary string, env map[string]string, ou
 		cmd.Stderr = output
 	}
 	cmd.WaitDelay = waitDelay
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, errors.Join(fmt.Errorf("starting function %s: %w", binary, err), srv.Close())
 	}
-	f := &Function{server: srv, cmd: cmd, exited: make(chan struct{})}
+	f := &Function{server: srv, cmd: cmd, started: started, exited: make(chan struct{})}
 	go func() {
 		f.waitErr = cmd.Wait()
 		close(f.exited)
 	}()
 	return f, nil
 }
+
+// Started returns when the process was started: the beginning of its init
+// phase, as Lambda's Init Duration counts it.
+func (f *Function) Started() time.Time { return f.started }
+
+// FirstPoll is Server.FirstPoll for this function's server: when the
+// process first asked for an event, the end of its init phase.
+func (f *Function) FirstPoll() time.Time { return f.server.FirstPoll() }
+
+// PID returns the process id, e.g. to read /proc/<pid>/status.
+func (f *Function) PID() int { return f.cmd.Process.Pid }
 
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]

@@ -91,6 +91,14 @@ func TestFunction(t *testing.T) {
 		deadline, _ := ctx.Deadline()
 
 		got := invokeEcho(ctx, t, f, "hello")
+		// What make bench-cold reads: the init phase, from the process's
+		// start to its first /next, and the process.
+		if start, poll := f.Started(), f.FirstPoll(); start.IsZero() || !poll.After(start) {
+			t.Errorf("Started() = %v, FirstPoll() = %v, want a start and a later first poll", start, poll)
+		}
+		if f.PID() <= 0 {
+			t.Errorf("PID() = %d, want a process id", f.PID())
+		}
 		want := echoReply{
 			Message:      "hello",
 			RequestID:    got.RequestID,

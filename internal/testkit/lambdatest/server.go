@@ -70,7 +70,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	inflight *invocation
-	started  bool // the runtime has asked for its first event
+	started  bool      // the runtime has asked for its first event
+	polled   time.Time // when it first did
 	initErr  *FunctionError
 }
 
@@ -141,6 +142,15 @@ func (s *Server) Close() error {
 		s.closeErr = errors.Join(err, s.serveErr)
 	})
 	return s.closeErr
+}
+
+// FirstPoll returns when the runtime first asked for an event (GET
+// /runtime/invocation/next): the end of its init phase, where Lambda's Init
+// Duration ends. It is the zero time until then.
+func (s *Server) FirstPoll() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polled
 }
 
 // InitError returns the error the function posted to /runtime/init/error, or
