@@ -98,6 +98,20 @@ invoke: ## Run FUNCTION (default AuthorizerFunction) as make build-<FUNCTION> bu
 	@echo "compiling cmd/invoke (first run on a cold build cache: about 30 s)..." >&2
 	@$(HEARTBEAT) "make invoke" $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
 
+# make explain says why the authorizer answers TOKEN on REQUEST as it does,
+# with the settings of ENV_VARS (SAM's format; empty: the environment) and
+# the keys of KEYS (a JWKS file, offline; empty: fetched). It is built, then
+# run: go run would turn its exit code (0 Allow; 1 a Deny, a 401 or an
+# outage; 2 a usage or settings error) into 1.
+REQUEST ?= GET /notes
+KEYS ?=
+
+.PHONY: explain
+explain: ## Explain the answer to TOKEN on REQUEST ("METHOD /path") with ENV_VARS: every check and rule, the policy, the reason, what a cached answer allows (KEYS=jwks.json offline, ARGS=-json; exit 0 Allow, 1 refused, 2 usage).
+	@echo "compiling cmd/explain (first run on a cold build cache: about 30 s)..." >&2
+	@$(HEARTBEAT) "compiling cmd/explain" $(GO) build -o $(BIN)/explain ./cmd/explain
+	@$(BIN)/explain -token $(TOKEN) -request "$(REQUEST)" $(if $(ENV_VARS),-env $(ENV_VARS)) $(if $(KEYS),-keys $(KEYS)) $(ARGS)
+
 # ---- Tests ----
 
 .PHONY: test
@@ -222,10 +236,11 @@ endef
 # One line saying how to install a missing tool.
 need = @command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 127; }
 
-synth: build ## Synthesize the CDK app into infra/cdk.out (needs the npm registry and the Go proxy the first time).
+synth: build ## Synthesize the CDK app into infra/cdk.out (needs the npm registry and the Go proxy the first time), then print its dashboard's layout, alarms and metric filters.
 	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))
 	$(first_run_note)
 	@cd infra && ../$(HEARTBEAT) "cdk synth" npx --yes aws-cdk@$(CDK_VERSION) synth --quiet --no-notices $(CDK_CONTEXT)
+	@cd infra && $(GO) run ./cmd/synth-summary cdk.out/*.template.json
 
 deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
 	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))

@@ -37,6 +37,8 @@ const (
 	ctxTokenValidity      = "tokenValidityMinutes"
 	ctxRevocationCacheTTL = "revocationCacheTtlSeconds"
 	ctxFlushOnSignOut     = "flushAuthorizerCacheOnSignOut"
+	ctxDashboard          = "dashboard"
+	ctxAlarms             = "alarms"
 )
 
 // contextOfEnv names the context key behind each environment variable (or
@@ -76,6 +78,8 @@ func propsFromContext(get func(key string) any) (NotesStackProps, error) {
 		DeletionProtection:            r.boolean(ctxDeletionProtection, false),
 		NoCloudWatchRole:              !r.boolean(ctxCloudWatchRole, true),
 		FlushAuthorizerCacheOnSignOut: r.boolean(ctxFlushOnSignOut, false),
+		NoDashboard:                   !r.boolean(ctxDashboard, true),
+		NoAlarms:                      !r.boolean(ctxAlarms, true),
 		ThrottleRate:                  r.number(ctxThrottleRate, DefaultThrottleRate, 1, 10000),
 		ThrottleBurst:                 r.number(ctxThrottleBurst, DefaultThrottleBurst, 1, 5000),
 	}

@@ -33,6 +33,8 @@ var acceptedValues = map[string][]any{
 	// validity at least as long.
 	ctxTokenValidity:  {"5", "60", "1440", float64(60)},
 	ctxFlushOnSignOut: {"false", "true", true},
+	ctxDashboard:      {"true", "false", false, true},
+	ctxAlarms:         {"true", "true", "false", false, true},
 }
 
 // TestAcceptedValuesCoverCDKJSON keeps acceptedValues complete: every key

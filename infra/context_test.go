@@ -37,6 +37,7 @@ func TestPropsFromContext(t *testing.T) {
 		ThrottleRate, ThrottleBurst       float64
 		NoCloudWatchRole                  bool
 		FlushAuthorizerCacheOnSignOut     bool
+		NoDashboard, NoAlarms             bool
 	}
 	summarize := func(p NotesStackProps) summary {
 		revocationTTL := -1.0
@@ -49,6 +50,7 @@ func TestPropsFromContext(t *testing.T) {
 			p.TokenUse, p.RequiredGroups, p.RequiredScopes, p.Groups,
 			p.LogLevel, p.DeletionProtection, p.TableRemovalPolicy, p.LogRetention,
 			p.ThrottleRate, p.ThrottleBurst, p.NoCloudWatchRole, p.FlushAuthorizerCacheOnSignOut,
+			p.NoDashboard, p.NoAlarms,
 		}
 	}
 	defaults := summary{
@@ -100,6 +102,8 @@ func TestPropsFromContext(t *testing.T) {
 			ctxTokenValidity:      "5",
 			ctxRevocationCacheTTL: "0",
 			ctxFlushOnSignOut:     "true",
+			ctxDashboard:          "false",
+			ctxAlarms:             "false",
 		}, summary{
 			AuthorizerCodeDir:             "../bin/authorizer",
 			AddNoteCodeDir:                "../bin/add-note",
@@ -122,18 +126,22 @@ func TestPropsFromContext(t *testing.T) {
 			ThrottleRate:                  5,
 			ThrottleBurst:                 10,
 			NoCloudWatchRole:              true,
+			NoDashboard:                   true,
+			NoAlarms:                      true,
 		}},
 		{"JSON values", map[string]any{
 			ctxGroups:             []any{"a", "b"},
 			ctxDeletionProtection: true,
 			ctxCacheTTLSeconds:    float64(60),
 			ctxRevocationCacheTTL: float64(30),
+			ctxAlarms:             false,
 		}, func() summary {
 			s := defaults
 			s.Groups = []string{"a", "b"}
 			s.DeletionProtection = true
 			s.CacheTTLSeconds = 60
 			s.RevocationCacheTTLSeconds = 30
+			s.NoAlarms = true
 			return s
 		}()},
 	}
@@ -168,6 +176,7 @@ func TestPropsFromContextInvalid(t *testing.T) {
 		ctxTokenValidity:      "2000",
 		ctxRevocationCacheTTL: "61",
 		ctxFlushOnSignOut:     "sometimes",
+		ctxDashboard:          "on",
 	}
 	_, err := propsFromContext(func(key string) any { return bad[key] })
 	if err == nil {

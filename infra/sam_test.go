@@ -311,9 +311,12 @@ var (
 		// The functions log to groups of their own: the outputs say where.
 		"AuthorizerLogGroupName", "AddNoteLogGroupName", "ListNotesLogGroupName", "SignOutLogGroupName",
 		"AccessLogGroupName",
+		// The alarms, whose names CloudFormation makes up.
+		"UnavailableAlarmName", "SignOutFlushErrorsAlarmName",
 	}
-	// template.yaml takes an existing pool and its clients as parameters.
-	cdkOnlyOutputs = []string{"UserPoolId", "UserPoolClientId"}
+	// template.yaml takes an existing pool and its clients as parameters,
+	// and has alarms but no dashboard.
+	cdkOnlyOutputs = []string{"UserPoolId", "UserPoolClientId", "DashboardName"}
 	samOnlyOutputs = []string{"AuthorizerFunctionName"}
 )
 

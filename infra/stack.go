@@ -114,6 +114,14 @@ type NotesStackProps struct {
 	// NoCloudWatchRole skips creating the account-wide role API Gateway
 	// needs to write access logs: set it when the account already has one.
 	NoCloudWatchRole bool
+
+	// NoDashboard leaves out the CloudWatch dashboard: the authorizer's
+	// (cognitoauth's) and the sample API's row on it.
+	NoDashboard bool
+	// NoAlarms leaves out the alarms: the authorizer's on Unavailable
+	// decisions and the sign-out's on failed flushes of the authorizer
+	// cache. They have no actions; add an SNS topic's to be told.
+	NoAlarms bool
 }
 
 // NewNotesStack returns a stack with the user pool, the authorizer (through
@@ -157,6 +165,7 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 		fnSignOut:   newSignOutFunction(stack, p, revocations, pool, api, deployedStageName(api)),
 	}
 	addRoutes(api, Routes, functions, auth.Authorizer)
+	mon := addMonitoring(stack, p, auth, api, functions[fnSignOut])
 
 	// ApiUrl replaces the Endpoint output RestApi adds under a generated
 	// name, so that scripts can rely on the name.
@@ -172,6 +181,24 @@ func NewNotesStack(scope constructs.Construct, id string, props *NotesStackProps
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("NotesTableName"), &awscdk.CfnOutputProps{Value: notes.TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("RevocationTableName"), &awscdk.CfnOutputProps{Value: revocations.TableName()})
+	// The dashboard and alarms, by name (CloudFormation names them): the
+	// console's CloudWatch pages, aws cloudwatch get-dashboard and
+	// describe-alarms take these.
+	if auth.Dashboard != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("DashboardName"), &awscdk.CfnOutputProps{Value: auth.Dashboard.DashboardName()})
+	}
+	if auth.UnavailableAlarm != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("UnavailableAlarmName"), &awscdk.CfnOutputProps{
+			Value:       auth.UnavailableAlarm.AlarmName(),
+			Description: jsii.String("Alarm: the authorizer answered Unavailable (503)"),
+		})
+	}
+	if mon.FlushErrorsAlarm != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("SignOutFlushErrorsAlarmName"), &awscdk.CfnOutputProps{
+			Value:       mon.FlushErrorsAlarm.AlarmName(),
+			Description: jsii.String("Alarm: a sign-out could not flush the authorizer cache"),
+		})
+	}
 	// The functions log to groups of their own, not /aws/lambda/<name>.
 	// A slice, not a map, so that the template is the same on every run.
 	for _, o := range []struct {
@@ -210,6 +237,8 @@ func (p NotesStackProps) authorizerProps(pool awscognito.IUserPool, clientIDs []
 		RevocationTable:    revocations,
 		RevocationCacheTTL: p.RevocationCacheTTL,
 		RestApi:            api,
+		NoDashboard:        p.NoDashboard,
+		NoAlarms:           p.NoAlarms,
 	}
 }
 

@@ -169,6 +169,11 @@ func TestOutputs(t *testing.T) {
 		"ListNotesLogGroupName":  ref(s.id(t, "ListNotesLogs")),
 		"SignOutLogGroupName":    ref(s.id(t, "SignOutLogs")),
 		"AccessLogGroupName":     ref(s.id(t, "ApiAccessLogs")),
+		// The dashboard and the alarms, by the names CloudFormation
+		// gives them.
+		"DashboardName":               ref(s.id(t, "Authorizer", "Dashboard")),
+		"UnavailableAlarmName":        ref(s.id(t, "Authorizer", "UnavailableAlarm")),
+		"SignOutFlushErrorsAlarmName": ref(s.id(t, "SignOutFlushErrorsAlarm")),
 	}
 	got := map[string]any{}
 	for name, o := range s.parsed.Outputs {

@@ -15,32 +15,38 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer/wire"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/awsconfig"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
-	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 func main() {
-	lambdainit.Main("authorizer", run, func(h *authorizer.Handler) { lambda.StartHandlerFunc(h.HandleEvent) })
+	// The environment is read with os.LookupEnv, not lambdainit's getenv:
+	// METRICS_NAMESPACE set to the empty string is not the unset one.
+	lambdainit.Main("authorizer", func(ctx context.Context, _ func(string) string, stdout io.Writer) (*authorizer.Handler, error) {
+		return run(ctx, os.LookupEnv, stdout)
+	}, func(h *authorizer.Handler) { lambda.StartHandlerFunc(h.HandleEvent) })
 }
 
-// run reads the configuration, wires the verifier and fetches the JWKS once,
-// so that the first invocation finds the keys. A JWKS that cannot be fetched
-// now does not stop the function: the first invocations answer with an
-// outage error and fetch again.
-func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*authorizer.Handler, error) {
-	cfg, cfgErr := settings.LoadAuthorizer(getenv)
+// run reads the configuration from lookupEnv, wires the verifier and
+// fetches the JWKS once, so that the first invocation finds the keys. A
+// JWKS that cannot be fetched now does not stop the function: the first
+// invocations answer with an outage error and fetch again. That fetch is
+// no invocation's: no decision line counts it in its JWKSFetches.
+func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout io.Writer) (*authorizer.Handler, error) {
+	getenv := func(name string) string {
+		v, _ := lookupEnv(name)
+		return v
+	}
+	cfg, cfgErr := settings.LookupAuthorizer(lookupEnv)
 	rev, revErr := settings.LoadRevocation(getenv)
 	if err := errors.Join(cfgErr, revErr); err != nil {
 		return nil, err
@@ -53,7 +59,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 	var opts []decide.Option
 	if rev.Enabled() {
 		// Only then is there an AWS SDK client, and its cost.
-		checker, err := newRevocationChecker(ctx, getenv, rev, log)
+		checker, err := wire.Revocations(ctx, getenv, rev, log)
 		if err != nil {
 			return nil, err
 		}
@@ -71,6 +77,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) (*au
 		slog.String("policy_resource", cfg.PolicyResource.String()),
 		slog.String("http_api_response", cfg.HTTPAPIResponse),
 		slog.Int("route_rules", routeRules(cfg)),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.String("revocation_table", rev.Table))
 	return h, nil
 }
@@ -103,18 +110,4 @@ func routeRules(cfg settings.Authorizer) int {
 		return 0
 	}
 	return cfg.Rules.Len()
-}
-
-// newRevocationChecker reads the revocation table through a DynamoDB client
-// built from the SDK's standard configuration (AWS_ENDPOINT_URL_DYNAMODB
-// included); the region is taken from getenv too, so that tests can set it.
-// The client retries once at most: the invocation's deadline bounds every
-// lookup, and a store that fails twice is an outage.
-func newRevocationChecker(ctx context.Context, getenv func(string) string, rev settings.Revocation, log *slog.Logger) (*revocation.Checker, error) {
-	awsCfg, err := awsconfig.Load(ctx, getenv, "the revocation table", config.WithRetryMaxAttempts(2))
-	if err != nil {
-		return nil, err
-	}
-	store := revocation.NewStore(dynamodb.NewFromConfig(awsCfg), rev.Table)
-	return revocation.NewChecker(store, log, revocation.WithCacheTTL(rev.CacheTTL)), nil
 }

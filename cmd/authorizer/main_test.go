@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/emftest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
 )
 
@@ -42,10 +43,11 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 		{"issuers and a pool", map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID,
 			settings.EnvIssuers: `[{"cognito": {"userPoolId": "` + poolID + `", "clientIds": ["` + clientID + `"]}}]`}, []string{settings.EnvIssuers + ": "}},
 		{"an issuer's null", map[string]string{settings.EnvIssuers: `[{"oidc": {"issuer": "https://idp.example.com/", "audiences": null}}]`}, []string{settings.EnvIssuers + ": entry 0 (oidc): audiences"}},
+		{"AWS's namespace", map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID, settings.EnvMetricsNamespace: "AWS/Lambda"}, []string{settings.EnvMetricsNamespace + `: "AWS/Lambda"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := run(context.Background(), func(k string) string { return tt.env[k] }, io.Discard)
+			_, err := run(context.Background(), lookupEnv(tt.env), io.Discard)
 			if err == nil {
 				t.Fatal("run() = nil error")
 			}
@@ -55,6 +57,14 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// lookupEnv is os.LookupEnv over env.
+func lookupEnv(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
 	}
 }
 
@@ -310,4 +320,83 @@ func TestBinaryAnswersBeforeTheDeadline(t *testing.T) {
 	if got := requests.Load(); got > 2 {
 		t.Errorf("%d JWKS requests for start-up and 3 invocations, want 2", got)
 	}
+}
+
+// TestBinaryLogsMetrics: the real binary's decision line carries its
+// metrics in CloudWatch's Embedded Metric Format, in the default namespace
+// when METRICS_NAMESPACE is unset, in another when it names one, and none
+// when it is set to the empty string. The keys fetched at start are no
+// invocation's.
+func TestBinaryLogsMetrics(t *testing.T) {
+	pool, jwksURL := cognitotest.Start(t, poolID, clientID)
+	id, err := pool.IDToken(alice, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		namespace *string // nil: unset
+		want      string  // the namespace; empty: no metrics
+	}{
+		{"unset", nil, settings.DefaultMetricsNamespace},
+		{"set", ptr("Acme/Authorizer"), "Acme/Authorizer"},
+		{"empty", ptr(""), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{settings.EnvUserPoolID: poolID, settings.EnvClientIDs: clientID, settings.EnvJWKSURL: jwksURL}
+			if tt.namespace != nil {
+				env[settings.EnvMetricsNamespace] = *tt.namespace
+			}
+			fn, out := start(t, env)
+			for i, token := range []string{id, ""} {
+				res := invoke(t, fn, eventFile(t, "token.json", token))
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_, err := out.Line(ctx, res.RequestID)
+				cancel()
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw := decisionLine(t, out.String(), res.RequestID)
+				doc, err := emftest.Parse(raw)
+				if tt.want == "" {
+					if err == nil || strings.Contains(string(raw), settings.MetricDecisions) {
+						t.Errorf("with %s empty the line carries metrics: %s", settings.EnvMetricsNamespace, raw)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("invocation %d: the line is not valid EMF: %v\n%s", i, err, raw)
+				}
+				if len(doc.Directives) != 1 || doc.Directives[0].Namespace != tt.want {
+					t.Errorf("directives %+v, want one in namespace %s", doc.Directives, tt.want)
+				}
+				if _, ok := doc.Members[settings.MetricJWKSFetches]; ok {
+					t.Errorf("invocation %d counts the keys fetched at start: %s", i, raw)
+				}
+				wantOutcome, wantReason := "allow", "none"
+				if token == "" {
+					wantOutcome, wantReason = "unauthorized", "no_token"
+				}
+				if doc.Members[settings.DimensionOutcome] != wantOutcome || doc.Members[settings.DimensionReason] != wantReason || doc.Members[settings.MetricDecisions] != json.Number("1") {
+					t.Errorf("invocation %d: %s", i, raw)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// decisionLine is the raw decision line of requestID in log.
+func decisionLine(t *testing.T, log, requestID string) []byte {
+	t.Helper()
+	for _, raw := range strings.Split(log, "\n") {
+		var line map[string]any
+		if json.Unmarshal([]byte(raw), &line) == nil && line["request_id"] == requestID && line["msg"] == "authorizer decision" {
+			return []byte(raw)
+		}
+	}
+	t.Fatalf("no decision line of %s in:\n%s", requestID, log)
+	return nil
 }

@@ -82,6 +82,14 @@ func decision(ctx context.Context, logs *lambdatest.Output, requestID string) (r
 	}
 	rule, _ = line["route"].(string)
 	reason, _ = line["reason"].(string)
+	// The line says "none" (a metric dimension's value) where the table
+	// shows a dash: no rule matched, or no reason for an Allow.
+	if rule == "none" {
+		rule = ""
+	}
+	if reason == "none" {
+		reason = ""
+	}
 	ms, _ := line["duration_ms"].(float64)
 	return rule, reason, fmt.Sprintf("%.2f ms", ms)
 }

@@ -5,9 +5,10 @@
 // Cognito-shaped tokens), and sends it the sample events for several routes
 // and users, with good and bad tokens: each kind of rule passing and
 // failing, and tokens that never reach the rules. It prints what each got,
-// evaluating the returned policy for the request as API Gateway does, passes
-// the allowed contexts to the add-note and list-notes handlers as API
-// Gateway would. Then it runs the same binary with ISSUERS listing two pools
+// evaluating the returned policy for the request as API Gateway does,
+// explains one refusal as make explain does (every check and rule, the
+// policy, the reason), and passes the allowed contexts to the add-note and
+// list-notes handlers as API Gateway would. Then it runs the same binary with ISSUERS listing two pools
 // and a local OpenID provider (keys found by discovery, RSA and EC), with a
 // machine client, each allowed and refused for its reason, and as an HTTP
 // API's authorizer (payload 2.0, simple and IAM answers). It exits 0 only
@@ -92,18 +93,8 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 	}
 	defer dynamo.Close()
 	logs := &lambdatest.Output{}
-	fn, err := lambdatest.StartFunction(ctx, binary, map[string]string{
-		settings.EnvUserPoolID:         poolID,
-		settings.EnvClientIDs:          clientID,
-		settings.EnvJWKSURL:            jwksURL,
-		settings.EnvRouteRules:         string(rules),
-		settings.EnvRevocationTable:    revocationTable,
-		settings.EnvRevocationCacheTTL: "0s",
-		settings.EnvEndpointDynamoDB:   dynamo.URL(),
-		"AWS_REGION":                   "eu-west-1",
-		"AWS_ACCESS_KEY_ID":            "demo",
-		"AWS_SECRET_ACCESS_KEY":        "demo",
-	}, logs)
+	env := authorizerEnv(jwksURL, string(rules), dynamo.URL())
+	fn, err := lambdatest.StartFunction(ctx, binary, env, logs)
 	if err != nil {
 		return false, err
 	}
@@ -141,6 +132,9 @@ func run(ctx context.Context, w io.Writer, eventsDir string, verbose bool) (bool
 		}
 	}
 	tw.Flush()
+	if err := explainOne(ctx, w, pool, env); err != nil {
+		return false, err
+	}
 
 	for _, u := range []cognitotest.User{alice, bob, carol} {
 		if allowed[u.Username] == nil {

@@ -30,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -194,10 +195,10 @@ func build(ctx context.Context, dir, function, out string) (string, error) {
 	return binary, nil
 }
 
-// readEnv reads the variables of function from a SAM env-vars file, with
-// http://host.docker.internal pointed at 127.0.0.1, over shell (the shell's
-// AWS credentials and region) or, where shell has none, a region and
-// dummyCredentials.
+// readEnv reads the variables of function from a SAM env-vars file
+// (lambdatest.ReadEnvFile, which points http://host.docker.internal at
+// 127.0.0.1), over shell (the shell's AWS credentials and region) or, where
+// shell has none, a region and dummyCredentials.
 func readEnv(file, function string, shell map[string]string) (map[string]string, error) {
 	env := map[string]string{"AWS_REGION": region}
 	maps.Copy(env, dummyCredentials)
@@ -205,20 +206,13 @@ func readEnv(file, function string, shell map[string]string) (map[string]string,
 	if file == "" {
 		return env, nil
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
+	vars, err := lambdatest.ReadEnvFile(file, function)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("-env: %w (run make devtoken first, or give -env)", err)
 	}
-	var all map[string]map[string]string
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, fmt.Errorf("-env %s: not SAM's env-vars format: %w", filepath.Base(file), err)
+	if err != nil {
+		return nil, fmt.Errorf("-env %w", err)
 	}
-	vars, ok := all[function]
-	if !ok {
-		return nil, fmt.Errorf("-env %s has no %s section: the function would run without its settings (events/env.json has a section for every function)", file, function)
-	}
-	for k, v := range vars {
-		env[k] = strings.ReplaceAll(v, "http://host.docker.internal:", "http://127.0.0.1:")
-	}
+	maps.Copy(env, vars)
 	return env, nil
 }

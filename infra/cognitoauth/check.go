@@ -74,6 +74,7 @@ func (p Props) check() error {
 	if p.RevocationCacheTTL != nil && p.RevocationTable == nil {
 		add("RevocationCacheTTL: set without a RevocationTable")
 	}
+	p.checkUsage(add)
 
 	env := p.environment(forCheck)
 	getenv := func(name string) string {

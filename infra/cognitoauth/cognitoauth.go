@@ -3,7 +3,9 @@
 // provided.al2023, arm64) with a least-privilege role and a log group of its
 // own, the TOKEN or REQUEST authorizer API Gateway calls, and the gateway
 // responses that make its answers say what a client should do (401 with
-// WWW-Authenticate, 403, 503 with Retry-After).
+// WWW-Authenticate, 403, 503 with Retry-After). Unless Props say otherwise
+// it adds a CloudWatch dashboard of the function's metrics and an alarm on
+// its Unavailable decisions (Authorizer.Dashboard, UnavailableAlarm).
 //
 // For an HTTP API, NewHTTP makes the same function the API's Lambda
 // authorizer instead (payload format 2.0, simple answers or IAM policies:
@@ -28,6 +30,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -72,6 +75,13 @@ type Authorizer struct {
 	// HTTP is the HTTP API authorizer NewHTTP made (nil after New);
 	// AttachHTTP adds others.
 	HTTP *HTTPAuthorizer
+	// Dashboard is the function's CloudWatch dashboard (nil with
+	// Props.NoDashboard); AddWidgets adds rows below the authorizer's.
+	Dashboard awscloudwatch.Dashboard
+	// UnavailableAlarm goes off on any Unavailable decision in 5 minutes
+	// (nil with Props.NoAlarms). It has no actions: add them with
+	// AddAlarmAction (an SNS topic, awscloudwatchactions.NewSnsAction).
+	UnavailableAlarm awscloudwatch.Alarm
 
 	props        Props  // as New or NewHTTP got them, defaults filled in
 	httpResponse string // HTTP_API_RESPONSE once an HTTP API is attached
@@ -105,6 +115,9 @@ func New(scope constructs.Construct, id string, props *Props) *Authorizer {
 	}
 	if p.RestApi != nil {
 		addGatewayResponses(c, p.RestApi)
+		if p.UsageIdentifierClaim != "" {
+			useAuthorizerKeys(c, p.RestApi)
+		}
 	}
 	return a
 }
@@ -162,6 +175,7 @@ func newFunction(scope constructs.Construct, id string, p Props, caller string) 
 		ApplicationLogLevelV2: ApplicationLogLevel(p.LogLevel),
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 	})
+	a.addMonitoring()
 	return a
 }
 

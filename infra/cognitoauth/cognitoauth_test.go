@@ -118,6 +118,8 @@ func TestExistingPoolAndAPI(t *testing.T) {
 		"AWS::ApiGateway::GatewayResponse": 4,
 		"AWS::ApiGateway::Resource":        1,
 		"AWS::ApiGateway::Method":          1,
+		"AWS::CloudWatch::Dashboard":       1,
+		"AWS::CloudWatch::Alarm":           1,
 	}
 	if diff := cmp.Diff(wantCount, gotCount); diff != "" {
 		t.Errorf("resources by type (-want +got):\n%s", diff)

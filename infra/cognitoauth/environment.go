@@ -87,6 +87,11 @@ func (p Props) environment(mode envMode) map[string]*string {
 		settings.EnvLogLevel:        jsii.String(p.LogLevel),
 		settings.EnvFunctionTimeout: jsii.String(fmt.Sprintf("%gs", *p.Timeout.ToSeconds(nil))),
 	}
+	// Only another namespace than the function's default is written, so
+	// that the dashboard and the function agree either way.
+	if p.MetricsNamespace != "" && p.MetricsNamespace != settings.DefaultMetricsNamespace {
+		env[settings.EnvMetricsNamespace] = jsii.String(p.MetricsNamespace)
+	}
 	if len(p.Issuers) > 0 {
 		if mode == forDeploy && p.issuersInFile() {
 			env[settings.EnvIssuersFile] = jsii.String(TaskRoot + "/" + IssuersFileName)
@@ -134,6 +139,12 @@ func (p Props) environment(mode envMode) map[string]*string {
 			path = filepath.Join(p.CodeDir, p.RouteRulesFile)
 		}
 		env[settings.EnvRouteRulesFile] = jsii.String(path)
+	}
+	if p.UsageIdentifierClaim != "" {
+		env[settings.EnvUsageIdentifierClaim] = jsii.String(p.UsageIdentifierClaim)
+	}
+	if p.UsageIdentifierRequired {
+		env[settings.EnvUsageIdentifierRequired] = jsii.String("true")
 	}
 	if p.RevocationTable != nil {
 		env[settings.EnvRevocationTable] = resolve(p.RevocationTable.TableName(), placeholderTable, maxTableNameLen)

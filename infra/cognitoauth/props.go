@@ -83,6 +83,20 @@ type Props struct {
 	// a month).
 	LogRetention awslogs.RetentionDays
 
+	// MetricsNamespace is the CloudWatch namespace of the function's
+	// metrics (METRICS_NAMESPACE, default
+	// settings.DefaultMetricsNamespace), which the dashboard and the alarm
+	// read. Two authorizers of one account and region with the same
+	// namespace add up on each other's dashboards and alarms.
+	MetricsNamespace string
+	// NoDashboard leaves out the CloudWatch dashboard
+	// (Authorizer.Dashboard): decisions by outcome and by reason, latency,
+	// JWKS fetches.
+	NoDashboard bool
+	// NoAlarms leaves out the alarm on Unavailable decisions
+	// (Authorizer.UnavailableAlarm).
+	NoAlarms bool
+
 	// RevocationTable, when set, is the table of revoked sessions the
 	// authorizer reads (REVOCATION_TABLE): its role may BatchGetItem (the
 	// one call the revocation check makes) on that table and nothing else.
@@ -95,6 +109,18 @@ type Props struct {
 	// WWW-Authenticate, 403, and 503 with Retry-After for authorizer
 	// failures. They apply to the whole API.
 	RestApi awsapigateway.IRestApi
+
+	// UsageIdentifierClaim, when set, names the claim whose value the
+	// function answers as usageIdentifierKey, the API key of the caller's
+	// usage plan (USAGE_IDENTIFIER_CLAIM; REST APIs only): a RestApi of
+	// the stack gets the API key source AUTHORIZER (UsageKeySource; an
+	// imported one must be set by hand, and synthesis warns), and the
+	// methods must require an API key (MethodOptions). Name only a claim
+	// users cannot write.
+	UsageIdentifierClaim string
+	// UsageIdentifierRequired refuses tokens without the claim
+	// (USAGE_IDENTIFIER_REQUIRED=true, reason no_usage_key).
+	UsageIdentifierRequired bool
 }
 
 func (props *Props) withDefaults() Props {
@@ -122,6 +148,9 @@ func (props *Props) withDefaults() Props {
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
+	}
+	if p.MetricsNamespace == "" {
+		p.MetricsNamespace = settings.DefaultMetricsNamespace
 	}
 	return p
 }

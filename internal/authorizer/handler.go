@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/netcalls"
 )
 
 // Errors the handler returns to API Gateway.
@@ -62,6 +63,10 @@ type Handler struct {
 	tokenHeader     string
 	httpAPIResponse HTTPAPIResponse
 	log             *slog.Logger
+	// routed: the Decider has route rules, and every line names a route.
+	routed    bool
+	namespace string   // WithMetrics
+	metrics   *metrics // nil: no metrics
 }
 
 // New returns a Handler that decides with d and logs each decision to log.
@@ -77,6 +82,10 @@ func New(d *decide.Decider, log *slog.Logger, opts ...Option) *Handler {
 		o(h)
 	}
 	checkHTTPAPIResponse(h.httpAPIResponse)
+	h.routed = d.Routed()
+	if h.namespace != "" {
+		h.metrics = newMetrics(h.namespace, h.routed)
+	}
 	return h
 }
 
@@ -87,7 +96,7 @@ func New(d *decide.Decider, log *slog.Logger, opts ...Option) *Handler {
 // answers REST events as Handle does.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
 	var inv invocation
-	ctx = inv.begin(ctx)
+	ctx = inv.begin(ctx, h.metrics != nil)
 	defer finish(h, ctx, &inv, &resp, &err)
 	var req decide.Request
 	req, inv.eventType = readEvent(raw, h.tokenHeader)
@@ -101,15 +110,22 @@ type invocation struct {
 	cancel    context.CancelFunc
 	d         decide.Decision
 	eventType string
+	// calls counts the key fetches and table reads the decision made,
+	// for its metrics; nil without metrics.
+	calls *netcalls.Counter
 }
 
 // begin starts the invocation's clock and returns ctx ending AnswerMargin
 // before Lambda's deadline: the handler stops waiting for keys and stores
-// in time to answer.
-func (inv *invocation) begin(ctx context.Context) context.Context {
+// in time to answer. With count, ctx also counts the network calls made
+// for the decision (inv.calls).
+func (inv *invocation) begin(ctx context.Context, count bool) context.Context {
 	inv.start = time.Now()
 	if deadline, ok := ctx.Deadline(); ok {
 		ctx, inv.cancel = context.WithDeadline(ctx, deadline.Add(-AnswerMargin))
+	}
+	if count {
+		ctx, inv.calls = netcalls.WithCounter(ctx)
 	}
 	return ctx
 }
@@ -126,7 +142,7 @@ func finish[T any](h *Handler, ctx context.Context, inv *invocation, resp *T, er
 	if inv.cancel != nil {
 		inv.cancel()
 	}
-	logDecision(ctx, h.log, &inv.d, inv.eventType, time.Since(inv.start))
+	h.logDecision(ctx, inv)
 }
 
 // HandleEvent answers any authorizer event; it is the Lambda function's
@@ -142,7 +158,7 @@ func finish[T any](h *Handler, ctx context.Context, inv *invocation, resp *T, er
 // payload 2.0 events.
 func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp any, err error) {
 	var inv invocation
-	ctx = inv.begin(ctx)
+	ctx = inv.begin(ctx, h.metrics != nil)
 	defer finish(h, ctx, &inv, &resp, &err)
 	// One decoding as a REST event tells the payload 2.0 events apart (by
 	// their version), which are decoded again in their own shape.

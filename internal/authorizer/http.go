@@ -37,7 +37,8 @@ func WithHTTPAPIResponse(r HTTPAPIResponse) Option {
 // httpAnswer renders d as the answer to a payload 2.0 event, of kind k:
 // for Allow and Deny a simple answer (authorized for an Allow only) or the
 // REST answer's policy, principal and context; ErrUnavailable for the
-// outage, ErrUnauthorized for anything else, as for REST.
+// outage, ErrUnauthorized for anything else, as for REST. HTTP APIs have
+// no usage plans: no answer carries d.UsageKey.
 func httpAnswer(d *decide.Decision, k HTTPAPIResponse) (any, error) {
 	switch d.Outcome {
 	case decide.Allow, decide.Deny:

@@ -8,15 +8,19 @@ import (
 )
 
 // restAnswer renders d as a REST API authorizer's answer: a policy with the
-// principal and the context for Allow and Deny, ErrUnavailable for the
-// outage, ErrUnauthorized for anything else.
+// principal, the context and the caller's usage plan key
+// (usageIdentifierKey, when d has one) for Allow and Deny, ErrUnavailable
+// for the outage, ErrUnauthorized for anything else. A Deny carries the key
+// too: API Gateway caches the answer per token and replays it on the
+// routes its policy allows.
 func restAnswer(d *decide.Decision) (events.APIGatewayCustomAuthorizerResponse, error) {
 	switch d.Outcome {
 	case decide.Allow, decide.Deny:
 		return events.APIGatewayCustomAuthorizerResponse{
-			PrincipalID:    d.Principal(),
-			PolicyDocument: document(d.Policy),
-			Context:        d.Context,
+			PrincipalID:        d.Principal(),
+			PolicyDocument:     document(d.Policy),
+			Context:            d.Context,
+			UsageIdentifierKey: d.UsageKey,
 		}, nil
 	case decide.Unavailable:
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnavailable

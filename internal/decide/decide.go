@@ -61,6 +61,8 @@ type Decider struct {
 	rules          *policy.Rules
 	scope          policy.Scope
 	revocations    Revocations
+	usageClaim     string
+	usageRequired  bool
 }
 
 // New returns a Decider that verifies tokens with v. It panics if v is nil:
@@ -76,6 +78,11 @@ func New(v Verifier, opts ...Option) *Decider {
 	return d
 }
 
+// Routed reports whether d decides per route (WithRules with rules): a
+// Decision's Route is then the rule that decided, empty when none matched.
+// The log line names a route on every decision then, "none" included.
+func (d *Decider) Routed() bool { return d.rules != nil }
+
 // Decide answers r. It stops waiting for keys and stores when ctx ends: a
 // caller with a deadline should give Decide a context that ends early
 // enough to render the answer. A panic is recovered and answered
@@ -84,6 +91,9 @@ func (d *Decider) Decide(ctx context.Context, r Request) (dec Decision) {
 	defer func() {
 		if p := recover(); p != nil {
 			dec = Decision{Outcome: Unauthorized, Reason: ReasonPanic, Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+		}
+		if r.Explain {
+			dec.Explanation = d.explain(r, dec)
 		}
 	}()
 	if r.Err != nil {
@@ -123,6 +133,24 @@ func (d *Decider) Decide(ctx context.Context, r Request) (dec Decision) {
 	// the caller's context, a Deny of this route too, since its policy may
 	// allow others.
 	dec.Context = Context(claims)
+	if d.usageClaim != "" {
+		if !identityKey(d.usageClaim) {
+			// An API key: the integration has no use for it, and
+			// what reaches it tends to reach its logs.
+			delete(dec.Context, d.usageClaim)
+		}
+		key, err := d.usageKey(claims)
+		if err != nil {
+			// Signed in, but without a usable key: refused on every
+			// route, as for REQUIRED_GROUPS, so that a malformed key
+			// never reaches API Gateway and, when a key is required,
+			// no caller goes through without one.
+			dec.Outcome, dec.Reason, dec.Err = Deny, ReasonNoUsageKey, err
+			dec.Policy = policy.ScopedDocument(policy.Deny, r.ARN, policy.ScopeStage)
+			return dec
+		}
+		dec.UsageKey = key
+	}
 	if reason, err := d.required(dec.Identity); err != nil {
 		// Refused on every route: the Deny covers the stage.
 		dec.Outcome, dec.Reason, dec.Err = Deny, reason, err

@@ -60,9 +60,18 @@ type Decision struct {
 	// Context), for an Allow and a Deny alike: API Gateway caches the whole
 	// answer and replays it on the routes the policy allows.
 	Context map[string]any
+	// UsageKey is the caller's API key for API Gateway's usage plans,
+	// read from the usage identifier claim (WithUsageIdentifier) of an
+	// Allow or a Deny; empty without one. A REST answer carries it as
+	// usageIdentifierKey, for a Deny too, since its policy may allow other
+	// routes. It is a credential of sorts: never log it.
+	UsageKey string
 	// Trace is every route rule's outcome for this caller, when the
 	// Request asked for it and route rules are on.
 	Trace *policy.Explanation
+	// Explanation is every check of the decision and the token's header
+	// and claims, when the Request asked for it (see explain.go).
+	Explanation *Explanation
 	// Err is the detail of a refusal or an outage, for the log; it never
 	// reaches the caller.
 	Err error

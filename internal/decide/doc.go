@@ -2,9 +2,10 @@
 // it. A Request holds what every API Gateway authorizer event gives (the
 // token, the request's method and path, the API and stage it reached, its
 // headers); Decide verifies the token, checks revocation, the stage-wide
-// requirements and the route rules, and returns a Decision: the outcome,
-// one reason, the matched route, the verified identity with its issuer, the
-// IAM policy, the context and, on request, a per-rule trace.
+// requirements (the usage identifier claim among them) and the route rules,
+// and returns a Decision: the outcome, one reason, the matched route, the
+// verified identity with its issuer, the IAM policy, the context, the
+// caller's usage plan key and, on request, a per-rule trace.
 //
 // Nothing here knows an event's shape or how an answer is written: package
 // authorizer reads REST API events into Requests and renders Decisions as

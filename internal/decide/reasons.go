@@ -54,10 +54,13 @@ const (
 )
 
 // Reasons of the stage-wide requirements (REQUIRED_SCOPES,
-// REQUIRED_GROUPS): a Deny of the whole stage.
+// REQUIRED_GROUPS, the usage identifier claim): a Deny of the whole stage.
 const (
 	ReasonMissingRequiredScope Reason = "missing_required_scope"
 	ReasonMissingRequiredGroup Reason = "missing_required_group"
+	// ReasonNoUsageKey: the usage identifier claim is not a usable API
+	// key, or is missing where required (WithUsageIdentifier).
+	ReasonNoUsageKey Reason = "no_usage_key"
 )
 
 // Reasons of route rules (package policy names them): a Deny.
@@ -103,6 +106,7 @@ var Reasons = []ReasonInfo{
 	{ReasonRevoked, Unauthorized, "Signed out.", "The session or user signed out ([signing out](docs/signing-out.md#signing-out))."},
 	{ReasonMissingRequiredScope, Deny, "A scope of `REQUIRED_SCOPES` is missing.", "The token's `scope` (ID tokens have none); the whole stage is denied."},
 	{ReasonMissingRequiredGroup, Deny, "A group of `REQUIRED_GROUPS` is missing.", "The user's groups (`cognito:groups`, or an entry's `groupsClaim`); the whole stage is denied."},
+	{ReasonNoUsageKey, Deny, "No usable API key in the `USAGE_IDENTIFIER_CLAIM` claim.", "Missing with `USAGE_IDENTIFIER_REQUIRED=true` (access tokens carry no custom attributes), or not 20 to 128 of `A-Za-z0-9._~+/=-`; the whole stage is denied ([usage plans](docs/usage-plans.md#usage-plans))."},
 	{ReasonMissingGroup, Deny, "In none of the route rule's `groups`.", "The rule and the caller's groups; machine clients have none ([route rules](docs/route-rules.md#route-rules))."},
 	{ReasonMissingScope, Deny, "None of the route rule's `scopes`.", "The rule and the token's `scope` (ID tokens have none)."},
 	{ReasonClaimMismatch, Deny, "A route rule's `claims` value is not the token's.", "The rule and the token's claims."},

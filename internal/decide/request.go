@@ -42,8 +42,11 @@ type Request struct {
 	// ErrAmbiguousToken, ...) and Decide answers Unauthorized with its
 	// Reason.
 	Err error
-	// Explain asks for Decision.Trace: every route rule's outcome for this
-	// caller. It costs an evaluation of every rule's every condition.
+	// Explain asks for Decision.Explanation (every check, the token's
+	// header and claims) and Decision.Trace (every route rule's outcome
+	// for this caller). It costs a second decoding of the token and an
+	// evaluation of every rule's every condition: for tools, not for
+	// the answer's path.
 	Explain bool
 }
 

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/MicahParks/jwkset"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/netcalls"
 )
 
 // Errors of KeyRead. A verifier tells them apart: an unknown key means the
@@ -324,6 +326,9 @@ func (c *Cache) refresh(ctx context.Context, mode refreshMode) {
 	f := &flight{done: make(chan struct{})}
 	c.inflight, c.triedAt = f, now
 	c.mu.Unlock()
+	// This caller goes to the network: its invocation's metrics say so
+	// (those that wait for this fetch above made none).
+	netcalls.Add(ctx, netcalls.JWKSFetch)
 
 	n, err := 0, errors.New("JWKS fetch panicked")
 	defer func() {

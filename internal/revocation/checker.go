@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/netcalls"
 )
 
 // Defaults of a Checker.
@@ -186,6 +188,9 @@ func (c *Checker) lookup(ctx context.Context, keys []key) (map[key]record, error
 	f := &flight{done: make(chan struct{}), err: errors.New("revocation lookup panicked")}
 	c.flights[name] = f
 	c.mu.Unlock()
+	// This caller reads the table: its invocation's metrics say so (those
+	// that join the lookup above made none).
+	netcalls.Add(ctx, netcalls.RevocationLookup)
 
 	// Whatever happens, a panic included, the flight ends and its waiters
 	// go on.

@@ -86,6 +86,9 @@ var AuthorizerSettings = []Setting{
 	{Name: EnvRouteRules, Doc: "Route rules: a JSON array of `{\"route\": \"METHOD /path\", ...conditions}` (see Route rules). Unset: every verified caller who passes `REQUIRED_GROUPS`/`REQUIRED_SCOPES` is allowed on the whole stage."},
 	{Name: EnvRouteRulesFile, Doc: "The path of a file holding the route rules' JSON (Lambda's environment holds 4 KB in all), e.g. `rules.json` shipped beside `bootstrap`. Not with `ROUTE_RULES`."},
 	{Name: EnvHTTPAPIResponse, Default: HTTPAPISimple, Doc: "HTTP APIs' payload 2.0 events: the answer, as the API's authorizer expects it (`enableSimpleResponses`): `simple` (`{\"isAuthorized\": true|false, \"context\": {...}}`, for the request's route) or `iam` (the policy a REST API gets, a function of the token alone). REST events and payload 1.0 events get a policy either way."},
+	usageIdentifierClaimSetting,
+	usageIdentifierRequiredSetting,
+	metricsNamespaceSetting,
 	logLevelSetting,
 }
 
@@ -109,7 +112,12 @@ type Authorizer struct {
 	// HTTPAPIResponse is the answer to an HTTP API's payload 2.0 events:
 	// HTTPAPISimple or HTTPAPIIAM.
 	HTTPAPIResponse string
-	LogLevel        slog.Level
+	// Usage is the usage identifier claim (REST APIs' usage plans).
+	Usage Usage
+	// MetricsNamespace is the CloudWatch namespace of the metrics each
+	// decision's log line carries; empty: none (LookupAuthorizer only).
+	MetricsNamespace string
+	LogLevel         slog.Level
 }
 
 // Issuer is one token issuer the authorizer accepts: one entry of ISSUERS,
@@ -177,7 +185,8 @@ func IsHeaderName(s string) bool { return isHeaderToken(s) }
 
 // LoadAuthorizer reads and validates the authorizer's configuration. Each
 // problem is reported with the variable's name and what it expects, all of
-// them at once.
+// them at once. getenv cannot tell a variable set to the empty string from
+// an unset one, and both read as unset: LookupAuthorizer tells them apart.
 func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 	var p problems
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
@@ -237,6 +246,9 @@ func LoadAuthorizer(getenv func(string) string) (Authorizer, error) {
 			p.add(EnvHTTPAPIResponse, "%q is not an answer: want %s or %s", v, HTTPAPISimple, HTTPAPIIAM)
 		}
 	}
+
+	cfg.Usage = loadUsage(&p, get)
+	cfg.MetricsNamespace = loadMetricsNamespace(&p, get)
 
 	level, err := ParseLogLevel(getenv(EnvLogLevel))
 	if err != nil {

@@ -111,3 +111,17 @@ func LoadSignOut(getenv func(string) string) (SignOut, error) {
 	}
 	return cfg, nil
 }
+
+// MetricSignOutFlushErrors is the metric the deploy templates make of the
+// sign-out function's log: a metric filter on its log group counts the
+// lines matching SignOutFlushErrorPattern, in the authorizer's metrics
+// namespace, and an alarm watches it.
+const MetricSignOutFlushErrors = "SignOutFlushErrors"
+
+// SignOutFlushErrorPattern is the CloudWatch Logs filter pattern of a
+// sign-out's log line whose flush of the authorizer cache failed: the
+// JSON line has a flush_error
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html;
+// the CDK's FilterPattern.exists writes the same, and cmd/sign-out's
+// tests match it against the function's real log lines).
+const SignOutFlushErrorPattern = `{ $.flush_error = "*" }`

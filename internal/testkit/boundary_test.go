@@ -32,7 +32,7 @@ var deployed = []string{module + "/cmd/authorizer", module + "/cmd/add-note", mo
 
 // localTools are the commands that run on a developer's machine only and
 // may use the test kit.
-var localTools = []string{"cmd/bench-cold", "cmd/demo", "cmd/devtoken", "cmd/invoke", "cmd/start-api"}
+var localTools = []string{"cmd/bench-cold", "cmd/demo", "cmd/devtoken", "cmd/explain", "cmd/invoke", "cmd/start-api"}
 
 // moduleRoot returns the directory of this module's go.mod.
 func moduleRoot(tb testing.TB) string {

@@ -35,7 +35,8 @@ func Handler(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*a
 }
 
 // HandlerOptions are the handler's options the settings give: the token's
-// header and the answer to HTTP APIs' payload 2.0 events.
+// header, the answer to HTTP APIs' payload 2.0 events and the metrics'
+// namespace (empty: no metrics).
 func HandlerOptions(s settings.Authorizer) []authorizer.Option {
 	response := authorizer.HTTPAPIResponse(s.HTTPAPIResponse)
 	if response == "" {
@@ -44,6 +45,7 @@ func HandlerOptions(s settings.Authorizer) []authorizer.Option {
 	return []authorizer.Option{
 		authorizer.WithTokenHeader(s.TokenHeader),
 		authorizer.WithHTTPAPIResponse(response),
+		authorizer.WithMetrics(s.MetricsNamespace),
 	}
 }
 
@@ -60,6 +62,7 @@ func Decider(s settings.Authorizer, log *slog.Logger, opts ...decide.Option) (*d
 		decide.WithRequiredGroups(s.RequiredGroups...),
 		decide.WithRules(s.Rules),
 		decide.WithScope(s.PolicyResource),
+		decide.WithUsageIdentifier(s.Usage.Claim, s.Usage.Required),
 	}
 	return decide.New(v, append(all, opts...)...), keys, nil
 }

@@ -75,6 +75,11 @@ type Route struct {
 	FunctionTimeout time.Duration
 	// NoAuthorizer leaves the method open (authorization NONE).
 	NoAuthorizer bool
+	// APIKeyRequired requires an API key, as a usage plan's methods do:
+	// the authorizer's usageIdentifierKey (the API key source
+	// AUTHORIZER) must be one of Config.APIKeys, or 403 Forbidden
+	// (INVALID_API_KEY).
+	APIKeyRequired bool
 
 	segs []segment
 }
@@ -122,6 +127,10 @@ type Config struct {
 	// Responses are the API's gateway responses; the types it leaves out
 	// answer as API Gateway does by default.
 	Responses []apispec.GatewayResponse
+	// APIKeys are the values of the API keys of the usage plans that hold
+	// the stage; the API's key source is AUTHORIZER (the authorizer's
+	// usageIdentifierKey), checked on the routes with APIKeyRequired.
+	APIKeys []string
 	// Now is the clock of the authorizer cache (default time.Now).
 	Now func() time.Time
 	// Log gets one line per request; nil discards them.
@@ -146,6 +155,10 @@ type Entry struct {
 	ErrorType string
 	// Principal is the authorizer's principalId, if it answered with one.
 	Principal string
+	// APIKey is the authorizer's usageIdentifierKey, cached or not, if it
+	// answered with one: the key a usage plan counts the request against.
+	// The log line says only whether there is one.
+	APIKey string
 }
 
 // Gateway plays a REST API's stage as API Gateway runs it, for the
@@ -160,8 +173,12 @@ type Entry struct {
 // number, as API Gateway adds it), and answers its own errors with the
 // API's gateway responses. It is safe for concurrent use.
 //
+// Of usage plans it plays the API key source AUTHORIZER: a method that
+// requires an API key (Route.APIKeyRequired) needs the answer's
+// usageIdentifierKey, cached with the answer, to be one of Config.APIKeys.
+//
 // What it does not play: stages and deployments (one stage; the URL has no
-// stage prefix, as sam local start-api), throttling and usage plans, CORS,
+// stage prefix, as sam local start-api), throttling and usage plans' limits, CORS,
 // binary media types, request validation and mapping templates, the
 // 29-second integration limit (each function's own timeout applies),
 // custom domains.
@@ -177,6 +194,8 @@ type authorizerAnswer struct {
 	PrincipalID string
 	Policy      events.APIGatewayCustomAuthorizerPolicy
 	Context     map[string]any
+	// UsageKey is usageIdentifierKey, the caller's API key.
+	UsageKey string
 }
 
 // NewGateway checks cfg and returns its Gateway.
@@ -314,6 +333,7 @@ func (g *Gateway) answered(q *request, status int) {
 		slog.String("authorizer", q.entry.Authorizer),
 		slog.String("error_type", q.entry.ErrorType),
 		slog.String("principal", q.entry.Principal),
+		slog.Bool("api_key", q.entry.APIKey != ""),
 		slog.Float64("duration_ms", float64(time.Since(q.start).Microseconds())/1000),
 	)
 	if g.cfg.OnRequest != nil {
@@ -431,6 +451,7 @@ func (g *Gateway) authorize(w http.ResponseWriter, q *request) bool {
 		}
 	}
 	q.entry.Principal = answer.PrincipalID
+	q.entry.APIKey = answer.UsageKey
 	allowed, explicit := evaluate(answer.Policy, q.arn)
 	if !allowed {
 		msg := "User is not authorized to access this resource"
@@ -438,6 +459,12 @@ func (g *Gateway) authorize(w http.ResponseWriter, q *request) bool {
 			msg += " with an explicit deny"
 		}
 		g.fail(w, q, apispec.ResponseAccessDenied, &msg)
+		return false
+	}
+	if q.route.APIKeyRequired && (answer.UsageKey == "" || !slices.Contains(g.cfg.APIKeys, answer.UsageKey)) {
+		// No key, or one of no plan of the stage: the method is not
+		// metered, so it is not served.
+		g.fail(w, q, responseInvalidAPIKey, ptr("Forbidden"))
 		return false
 	}
 	q.authCtx = AuthorizerContext(answer.PrincipalID, answer.Context)
@@ -478,13 +505,15 @@ func (g *Gateway) invokeAuthorizer(q *request, identity string) (a authorizerAns
 }
 
 // readAnswer checks an authorizer's output as API Gateway does: a
-// principalId, a policy document of statements with an Effect, and a
-// context whose values are strings, numbers or booleans.
+// principalId, a policy document of statements with an Effect, a context
+// whose values are strings, numbers or booleans, and an optional
+// usageIdentifierKey, a string.
 func readAnswer(payload []byte) (authorizerAnswer, error) {
 	var raw struct {
 		PrincipalID    *string                    `json:"principalId"`
 		PolicyDocument *json.RawMessage           `json:"policyDocument"`
 		Context        map[string]json.RawMessage `json:"context"`
+		UsageKey       string                     `json:"usageIdentifierKey"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return authorizerAnswer{}, err
@@ -496,7 +525,7 @@ func readAnswer(payload []byte) (authorizerAnswer, error) {
 	if err != nil {
 		return authorizerAnswer{}, err
 	}
-	a := authorizerAnswer{PrincipalID: *raw.PrincipalID, Policy: doc}
+	a := authorizerAnswer{PrincipalID: *raw.PrincipalID, Policy: doc, UsageKey: raw.UsageKey}
 	if raw.Context != nil {
 		a.Context = make(map[string]any, len(raw.Context))
 	}
@@ -713,6 +742,7 @@ var defaultStatus = map[string]int{
 	apispec.ResponseAuthorizerFailure:            http.StatusInternalServerError,
 	apispec.ResponseAuthorizerConfigurationError: http.StatusInternalServerError,
 	apispec.ResponseMissingAuthenticationToken:   http.StatusForbidden,
+	responseInvalidAPIKey:                        http.StatusForbidden,
 	"REQUEST_TOO_LARGE":                          http.StatusRequestEntityTooLarge,
 }
 
@@ -750,6 +780,10 @@ func (g *Gateway) fail(w http.ResponseWriter, q *request, typ string, msg *strin
 	w.WriteHeader(status)
 	io.WriteString(w, body)
 }
+
+// responseInvalidAPIKey is the gateway response to a method that requires
+// an API key and gets none of the stage's plans.
+const responseInvalidAPIKey = "INVALID_API_KEY"
 
 func timeoutOr(d time.Duration) time.Duration {
 	if d <= 0 {

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -133,8 +134,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	reply(w, http.StatusOK, out)
+}
+
+// reply writes v as a DynamoDB response with status, and its body's
+// CRC32 in X-Amz-Crc32 as DynamoDB sends it: the SDK checks the body
+// against that header, and warns on stderr when it is missing.
+func reply(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}`)
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	json.NewEncoder(w).Encode(out)
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
 func decode(body []byte, v any) error {
@@ -415,7 +429,5 @@ func fail(w http.ResponseWriter, err error) {
 	if !ok {
 		ae = &apiError{"InternalServerError", err.Error()}
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.WriteHeader(http.StatusBadRequest)
-	json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + ae.typ, "message": ae.msg})
+	reply(w, http.StatusBadRequest, map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + ae.typ, "message": ae.msg})
 }

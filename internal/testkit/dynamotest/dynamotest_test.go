@@ -3,7 +3,11 @@ package dynamotest_test
 import (
 	"context"
 	"errors"
+	"hash/crc32"
+	"io"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +203,36 @@ func TestConformancePaging(t *testing.T) {
 		mototest.IsolateAWS(t)
 		run(t, dynamodb.NewFromConfig(mototest.Config(mototest.Start(t))), false)
 	})
+}
+
+// TestChecksumHeader: every answer carries its body's CRC32, as
+// DynamoDB's do and as the SDK checks (it warns on stderr otherwise).
+func TestChecksumHeader(t *testing.T) {
+	srv, err := dynamotest.Start(settings.RevocationPartitionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, tt := range []struct{ target, body string }{
+		{"DynamoDB_20120810.BatchGetItem", `{"RequestItems": {"t": {"Keys": [{"id": {"S": "x"}}]}}}`},
+		{"DynamoDB_20120810.Nope", `{}`},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL(), strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Target", tt.target)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := resp.Header.Get("X-Amz-Crc32"), strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10); got != want {
+			t.Errorf("%s: X-Amz-Crc32 = %q, want %q, the body's", tt.target, got, want)
+		}
+	}
 }
