@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 )
@@ -9,16 +10,21 @@ import (
 // with the rule's wildcards, passed through bind with their values, or
 // failed and why), and on the stage's prefix: callers with the same
 // outcomes get the same policy. The decisions cache each such outcome set's
-// policy, its JSON and its answers to the requests seen, under the prefix's
-// wildResources, so that a caller whose outcome set was seen before costs
-// the rules' condition checks and a lookup, not a policy built, evaluated
-// and marshalled again.
+// policy, its answers to the requests seen and, from its second use, its
+// JSON, under the prefix's wildResources, so that a caller whose outcome set
+// was seen before costs the rules' condition checks and a lookup, not a
+// policy built, evaluated and marshalled again.
+//
+// The cache is bounded by an estimate of the bytes it holds, not by a
+// count: with bind, every user has an outcome set of their own, and a
+// policy of a hundred resources is tens of kilobytes. Past the budget, sets
+// are dropped; a function of 128 MB keeps its memory whatever the callers.
 
-// Bounds of the cache: the outcome sets kept per stage, and the requests
-// whose answers each keeps. Past them an entry is dropped (or an answer not
-// kept), so memory stays bounded whatever the callers.
+// Bounds of the cache, per stage prefix.
 const (
-	maxOutcomeSets   = 512
+	// maxCacheBytes bounds the estimated size of the sets kept.
+	maxCacheBytes = 4 << 20
+	// maxAnswersPerSet bounds the requests whose answers a set keeps.
 	maxAnswersPerSet = 64
 )
 
@@ -26,9 +32,13 @@ const (
 type outcomeSet struct {
 	outs   []outcome
 	policy Document
-	json   []byte
+	cache  *outcomeCache
+	key    string
+	size   int // the estimate counted against maxCacheBytes, under cache.mu
 
 	mu      sync.Mutex
+	uses    int
+	json    []byte
 	answers map[string]answer // by the request's methodArn
 }
 
@@ -41,8 +51,9 @@ type answer struct {
 
 // outcomeCache maps outcome-set keys to their policies, for one prefix.
 type outcomeCache struct {
-	mu   sync.Mutex
-	sets map[string]*outcomeSet
+	mu    sync.Mutex
+	sets  map[string]*outcomeSet
+	bytes int
 }
 
 func (c *outcomeCache) get(key []byte) *outcomeSet {
@@ -51,7 +62,8 @@ func (c *outcomeCache) get(key []byte) *outcomeSet {
 	return c.sets[string(key)]
 }
 
-// put keeps s under key unless another was kept first, which it returns.
+// put keeps s under key unless another was kept first, which it returns,
+// dropping other sets while the cache would exceed maxCacheBytes.
 func (c *outcomeCache) put(key []byte, s *outcomeSet) *outcomeSet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -61,14 +73,57 @@ func (c *outcomeCache) put(key []byte, s *outcomeSet) *outcomeSet {
 	if c.sets == nil {
 		c.sets = make(map[string]*outcomeSet)
 	}
-	if len(c.sets) >= maxOutcomeSets {
-		for k := range c.sets { // an arbitrary entry: Go's map order
-			delete(c.sets, k)
-			break
-		}
-	}
-	c.sets[string(key)] = s
+	s.cache, s.key = c, string(key)
+	s.size += len(key)
+	c.makeRoom(s.size)
+	c.sets[s.key] = s
+	c.bytes += s.size
 	return s
+}
+
+// makeRoom drops sets (arbitrary ones: Go's map order) until n more bytes
+// fit in maxCacheBytes.
+func (c *outcomeCache) makeRoom(n int) {
+	for k, old := range c.sets {
+		if c.bytes+n <= maxCacheBytes {
+			return
+		}
+		delete(c.sets, k)
+		c.bytes -= old.size
+	}
+}
+
+// grow counts n more bytes of s, if it is still kept.
+func (c *outcomeCache) grow(s *outcomeSet, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sets[s.key] != s {
+		return
+	}
+	s.size += n
+	c.bytes += n
+	if c.bytes > maxCacheBytes {
+		delete(c.sets, s.key)
+		c.bytes -= s.size
+		c.makeRoom(0)
+	}
+}
+
+// use counts a decision made with s and returns its policy's JSON from the
+// second on: a set used once (a user's own, with bind, behind API
+// Gateway's cache) is never marshalled at all.
+func (s *outcomeSet) use() []byte {
+	s.mu.Lock()
+	rendered := false
+	if s.uses++; s.uses == 2 && len(s.policy.Statement) > 0 {
+		s.json, rendered = renderJSON(s.policy), true
+	}
+	j := s.json
+	s.mu.Unlock()
+	if rendered && s.cache != nil {
+		s.cache.grow(s, len(j))
+	}
+	return j
 }
 
 func (s *outcomeSet) answerFor(target string) (answer, bool) {
@@ -78,14 +133,21 @@ func (s *outcomeSet) answerFor(target string) (answer, bool) {
 	return a, ok
 }
 
+// keep keeps a's answer to target, within maxAnswersPerSet, and counts its
+// bytes.
 func (s *outcomeSet) keep(target string, a answer) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	kept := false
 	if s.answers == nil {
 		s.answers = make(map[string]answer)
 	}
-	if len(s.answers) < maxAnswersPerSet {
+	if _, dup := s.answers[target]; !dup && len(s.answers) < maxAnswersPerSet {
 		s.answers[target] = a
+		kept = true
+	}
+	s.mu.Unlock()
+	if kept && s.cache != nil {
+		s.cache.grow(s, len(target)+64)
 	}
 }
 
@@ -110,7 +172,7 @@ func appendOutcome(key []byte, o *outcome) []byte {
 	return append(key, 0)
 }
 
-// newOutcomeSet builds the policy of outs under w's prefix, and its JSON.
+// newOutcomeSet builds the policy of outs under w's prefix.
 func newOutcomeSet(w *wildResources, outs []outcome) *outcomeSet {
 	seen := make([]uint8, len(w.strs)) // 1: in allow, 2: in deny
 	var allow, deny []string
@@ -140,10 +202,26 @@ func newOutcomeSet(w *wildResources, outs []outcome) *outcomeSet {
 		deny = append(deny, w.prefix+denyEncoded, w.prefix+denyEmptySegment)
 		p.Statement = append(p.Statement, Statement{Action: []string{Action}, Effect: string(Deny), Resource: deny})
 	}
-	s := &outcomeSet{outs: outs, policy: p}
-	if len(p.Statement) > 0 {
-		// Cannot fail: strings only.
-		s.json, _ = json.Marshal(p)
+	// The estimate: the resource lists' string headers (the wildcard
+	// strings themselves are shared by every set), the bound resources
+	// and the outcomes; the JSON and the answers are counted as they come.
+	size := 256 + 16*(len(allow)+len(deny)) + 48*len(outs)
+	for i := range outs {
+		if outs[i].bound {
+			for _, r := range outs[i].resources {
+				size += len(r) + 16
+			}
+		}
 	}
-	return s
+	return &outcomeSet{outs: outs, policy: p, size: size}
+}
+
+// renderJSON is p's JSON as aws-lambda-go's encoder writes an answer: no
+// HTML escaping, no trailing newline. It cannot fail: strings only.
+func renderJSON(p Document) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

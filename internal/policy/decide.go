@@ -42,8 +42,9 @@ type Decision struct {
 	// is shared with every caller of the same outcomes: read it, never
 	// change it.
 	Policy Document
-	// PolicyJSON is Policy as JSON (json.Marshal's), rendered once per
-	// outcome set; shared like Policy.
+	// PolicyJSON is Policy as JSON (json.Marshal's, without HTML
+	// escaping), rendered once per outcome set from its second use; nil
+	// before. Shared like Policy.
 	PolicyJSON []byte
 }
 
@@ -84,7 +85,7 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		set = w.cache.put(key, newOutcomeSet(w, outs))
 	}
 	target := a.String()
-	d := Decision{Policy: set.policy, PolicyJSON: set.json}
+	d := Decision{Policy: set.policy, PolicyJSON: set.use()}
 	if len(d.Policy.Statement) == 0 {
 		// Unreachable with a parsed rule set (every rule yields a resource),
 		// but API Gateway needs a statement: deny the request itself.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 )
 
 // MaxRulesSize bounds the JSON ParseRules reads, in bytes.
@@ -43,11 +43,16 @@ func (e *RuleError) Unwrap() error { return e.Err }
 // Rules is a parsed, checked rule set. It is safe for concurrent use.
 type Rules struct {
 	rules []rule
-	// wild caches every rule's wildcard resources under the last stage
-	// prefix seen: one function serves one API stage, so they are built
-	// once rather than on every decision.
-	wild atomic.Pointer[wildResources]
+	// wilds caches every rule's wildcard resources, and the outcome sets'
+	// policies, per stage prefix: a function serves one API stage, or a
+	// few, so they are built once rather than on every decision.
+	wildsMu sync.Mutex
+	wilds   map[string]*wildResources
 }
+
+// maxPrefixes bounds the stage prefixes whose resources and policies are
+// kept; a function serving more is served right, with fewer hits.
+const maxPrefixes = 8
 
 // wildResources are the rules' wildcard resources under prefix, and the
 // same with a trailing slash for a failed rule's Deny (denied); each
@@ -75,7 +80,9 @@ func (w *wildResources) add(list []string, seen []uint8, ids []int, bit uint8) [
 
 // wildFor returns the rules' wildcard resources under prefix.
 func (rs *Rules) wildFor(prefix string) *wildResources {
-	if w := rs.wild.Load(); w != nil && w.prefix == prefix {
+	rs.wildsMu.Lock()
+	defer rs.wildsMu.Unlock()
+	if w := rs.wilds[prefix]; w != nil {
 		return w
 	}
 	n := len(rs.rules)
@@ -100,7 +107,16 @@ func (rs *Rules) wildFor(prefix string) *wildResources {
 		w.denied[i] = denied(w.wild[i], &rs.rules[i])
 		w.wildIDs[i], w.deniedIDs[i] = ids(w.wild[i]), ids(w.denied[i])
 	}
-	rs.wild.Store(w)
+	if rs.wilds == nil {
+		rs.wilds = make(map[string]*wildResources)
+	}
+	for k := range rs.wilds { // an arbitrary one: Go's map order
+		if len(rs.wilds) < maxPrefixes {
+			break
+		}
+		delete(rs.wilds, k)
+	}
+	rs.wilds[prefix] = w
 	return w
 }
 
