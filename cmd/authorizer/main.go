@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/lambdainit"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -56,11 +57,14 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout io.W
 	// second line for the Unauthorized each decision line already names.
 	lambdainit.RouteStdLog(log)
 
-	var opts []decide.Option
+	var (
+		opts    []decide.Option
+		checker *revocation.Checker
+	)
 	if rev.Enabled() {
 		// Only then is there an AWS SDK client, and its cost.
-		checker, err := wire.Revocations(ctx, getenv, rev, log)
-		if err != nil {
+		var err error
+		if checker, err = wire.Revocations(getenv, rev, log); err != nil {
 			return nil, err
 		}
 		opts = append(opts, decide.WithRevocations(checker))
@@ -69,7 +73,7 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout io.W
 	if err != nil {
 		return nil, err
 	}
-	prefetch(ctx, keys)
+	prefetch(ctx, keys, checker, log)
 	log.LogAttrs(ctx, slog.LevelInfo, "authorizer started",
 		slog.Any("issuers", issuers(cfg)),
 		slog.Any("required_scopes", cfg.RequiredScopes),
@@ -83,9 +87,12 @@ func run(ctx context.Context, lookupEnv func(string) (string, bool), stdout io.W
 }
 
 // prefetch fetches every issuer's keys at once (an OpenID provider's after
-// its discovery document). A failure is logged by its source; KeyRead tries
-// again when a token needs the keys.
-func prefetch(ctx context.Context, keys []wire.Keys) {
+// its discovery document) and, with a revocation table, reads it once
+// (checker.Warm), all in parallel: Lambda's init runs at full CPU, and
+// the first invocations find the keys, the credentials and a connection
+// ready. A failure is logged (the keys' by their source); the invocations
+// try again.
+func prefetch(ctx context.Context, keys []wire.Keys, checker *revocation.Checker, log *slog.Logger) {
 	// Lambda's init phase is limited to 10 s; an OpenID provider's
 	// discovery and then its keys could take twice JWKS_TIMEOUT (9 s at
 	// most). The invocations fetch what this could not.
@@ -94,6 +101,13 @@ func prefetch(ctx context.Context, keys []wire.Keys) {
 	var wg sync.WaitGroup
 	for _, c := range keys {
 		wg.Go(func() { _ = c.Refresh(ctx) })
+	}
+	if checker != nil {
+		wg.Go(func() {
+			if err := checker.Warm(ctx); err != nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "revocation table not read at start", slog.String("error", err.Error()))
+			}
+		})
 	}
 	wg.Wait()
 }

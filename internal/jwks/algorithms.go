@@ -22,11 +22,18 @@ var algorithms = []string{
 	"ES256", "ES384",
 }
 
-// curves are the one curve each ECDSA algorithm's keys must be on (RFC 7518
-// §3.4): a P-256 key verifies ES256 only, a P-384 key ES384 only.
-var curves = map[string]elliptic.Curve{
-	"ES256": elliptic.P256(),
-	"ES384": elliptic.P384(),
+// curve returns the one curve each ECDSA algorithm's keys must be on (RFC
+// 7518 §3.4): a P-256 key verifies ES256 only, a P-384 key ES384 only; nil
+// for another algorithm. A function, not a map built at package
+// initialisation, so that the curves are set up only when an EC key is read.
+func curve(alg string) elliptic.Curve {
+	switch alg {
+	case "ES256":
+		return elliptic.P256()
+	case "ES384":
+		return elliptic.P384()
+	}
+	return nil
 }
 
 // Algorithms returns the JWS algorithms a KeyPolicy may name, a new slice
@@ -73,7 +80,7 @@ func Fits(key crypto.PublicKey, alg string) error {
 			return nil
 		}
 	case *ecdsa.PublicKey:
-		if c := curves[alg]; c != nil && k.Curve == c {
+		if c := curve(alg); c != nil && k.Curve == c {
 			return nil
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Limits of every policy a rule set can produce, checked by ParseRules with
@@ -34,13 +35,15 @@ const maxPrefixLen = len("arn::execute-api:::/") + maxPartition + maxRegion + 12
 
 // policyOverhead is the JSON of a policy with an Allow and a Deny statement
 // and no resources.
-var policyOverhead = func() int {
+// It is worked out when first needed (by ParseRules), not at package
+// initialisation: a function without route rules never needs it.
+var policyOverhead = sync.OnceValue(func() int {
 	b, _ := json.Marshal(Document{Version: Version, Statement: []Statement{
 		{Action: []string{Action}, Effect: string(Allow), Resource: []string{}},
 		{Action: []string{Action}, Effect: string(Deny), Resource: []string{}},
 	}})
 	return len(b)
-}()
+})
 
 // checkLimits refuses a rule set one of whose policies could exceed IAM's
 // resource length or MaxPolicySize. A rule contributes its wildcard
@@ -48,7 +51,7 @@ var policyOverhead = func() int {
 // condition set with a bind.
 func (rs *Rules) checkLimits() error {
 	// The Deny of re-spelled requests (denyEncoded, denyEmptySegment).
-	total := policyOverhead + 2*(maxPrefixLen+len(denyEmptySegment)+3)
+	total := policyOverhead() + 2*(maxPrefixLen+len(denyEmptySegment)+3)
 	for i, r := range rs.rules {
 		wild := maxPrefixLen + len(r.suffixes[0]) + 1 // + a trailing slash when denied
 		if wild > MaxResourceLen {

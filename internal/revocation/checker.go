@@ -244,3 +244,16 @@ func (c *Checker) put(k key, rec record, expires time.Time) {
 		delete(c.entries, e.key)
 	}
 }
+
+// warmKey is the item Warm reads: an origin_jti no sign-out writes.
+var warmKey = key{kindJTI, "#warm-up"}
+
+// Warm reads the table once, for an item no sign-out writes, so that the
+// client's first request (its credentials, the DNS lookup, the TLS
+// handshake) is paid at start, in parallel with the JWKS fetch, rather than
+// by the first invocation that checks a token. Nothing is cached; its error
+// says only that the table could not be read yet.
+func (c *Checker) Warm(ctx context.Context) error {
+	_, err := c.store.lookup(ctx, []key{warmKey})
+	return err
+}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer/wire"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
@@ -97,7 +99,7 @@ func Explain(ctx context.Context, o Options) (*Report, error) {
 		r.Notes = append(r.Notes, fmt.Sprintf("Revocation was not checked: with -keys nothing is fetched, and %s=%s was not read. "+
 			"The Lambda function reads it, and answers 401 (revoked) for a signed-out session or user.", settings.EnvRevocationTable, rev.Table))
 	case rev.Enabled():
-		checker, err := wire.Revocations(ctx, getenv, rev, nil)
+		checker, err := wire.Revocations(getenv, rev, nil, shellAWS(ctx, getenv)...)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the revocation table %s: %w", ErrUsage, rev.Table, err)
 		}
@@ -191,4 +193,26 @@ func LookupFile(vars map[string]string, fallback func(string) (string, bool)) fu
 		}
 		return "", false
 	}
+}
+
+// shellAWS returns, for a revocation table read from this machine, the
+// credentials and region of the developer's AWS profile (the SDK's
+// standard chain) where the settings give none: the Lambda function has
+// them in its environment, a shell often only in ~/.aws.
+func shellAWS(ctx context.Context, getenv func(string) string) []wire.RevocationOption {
+	if getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_REGION") != "" {
+		return nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil
+	}
+	var opts []wire.RevocationOption
+	if getenv("AWS_ACCESS_KEY_ID") == "" && cfg.Credentials != nil {
+		opts = append(opts, wire.WithCredentials(cfg.Credentials))
+	}
+	if cfg.Region != "" {
+		opts = append(opts, wire.WithRegion(cfg.Region))
+	}
+	return opts
 }
