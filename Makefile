@@ -51,11 +51,14 @@ RULES ?=
 zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the root; RULES=file adds it as rules.json; the same bytes from the same source).
 	@command -v zip >/dev/null || { echo "zip not found: install it (apt-get install zip, brew install zip)" >&2; exit 1; }
 	@if [ -n "$(RULES)" ] && [ ! -f "$(RULES)" ]; then echo "RULES=$(RULES): no such file" >&2; exit 1; fi
-	rm -f $(BIN)/authorizer.zip $(BIN)/authorizer/rules.json
-	touch -t $(ZIP_EPOCH) $(BIN)/authorizer/bootstrap
-	chmod 0755 $(BIN)/authorizer/bootstrap
-	@if [ -n "$(RULES)" ]; then cp "$(RULES)" $(BIN)/authorizer/rules.json && chmod 0644 $(BIN)/authorizer/rules.json && touch -t $(ZIP_EPOCH) $(BIN)/authorizer/rules.json; fi
-	cd $(BIN)/authorizer && TZ=UTC zip -q -X -D ../authorizer.zip bootstrap $(if $(RULES),rules.json)
+	@# Staged apart: bin/authorizer/ is the CDK's asset, which must not
+	@# gain or lose a rules.json here.
+	rm -rf $(BIN)/authorizer.zip $(BIN)/zip && mkdir -p $(BIN)/zip
+	cp $(BIN)/authorizer/bootstrap $(BIN)/zip/bootstrap
+	@if [ -n "$(RULES)" ]; then cp "$(RULES)" $(BIN)/zip/rules.json && chmod 0644 $(BIN)/zip/rules.json; fi
+	chmod 0755 $(BIN)/zip/bootstrap
+	touch -t $(ZIP_EPOCH) $(BIN)/zip/*
+	cd $(BIN)/zip && TZ=UTC zip -q -X -D ../authorizer.zip bootstrap $(if $(RULES),rules.json)
 	@echo "$(BIN)/authorizer.zip: sha256 $$(sha256sum $(BIN)/authorizer.zip | cut -d' ' -f1)"
 
 # ---- Try it locally ----
@@ -110,7 +113,9 @@ KEYS ?=
 explain: ## Explain the answer to TOKEN on REQUEST ("METHOD /path") with ENV_VARS: every check and rule, the policy, the reason, what a cached answer allows (KEYS=jwks.json offline, ARGS=-json; exit 0 Allow, 1 refused, 2 usage).
 	@echo "compiling cmd/explain (first run on a cold build cache: about 30 s)..." >&2
 	@$(HEARTBEAT) "compiling cmd/explain" $(GO) build -o $(BIN)/explain ./cmd/explain
-	@$(BIN)/explain -token $(TOKEN) -request "$(REQUEST)" $(if $(ENV_VARS),-env $(ENV_VARS)) $(if $(KEYS),-keys $(KEYS)) $(ARGS)
+	@$(BIN)/explain -token $(TOKEN) -request "$(REQUEST)" $(if $(ENV_VARS),-env $(ENV_VARS)) $(if $(KEYS),-keys $(KEYS)) $(ARGS) || \
+		{ rc=$$?; case $$rc in 1) why="refused (a Deny, a 401 or an outage)";; 2) why="usage or settings";; *) why="";; esac; \
+		echo "explain exited $$rc: $$why (make reports it as its own error)" >&2; exit $$rc; }
 
 # ---- Tests ----
 

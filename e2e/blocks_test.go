@@ -256,7 +256,6 @@ CUSTOM = {("logs", "tail"), ("cloudformation", "deploy"), ("cloudformation", "pa
 def kebab(name): return xform_name(name, "-")
 session = botocore.session.get_session()
 services = set(session.get_available_services())
-aliases = {"cognito-idp": "cognito-idp", "apigateway": "apigateway", "lambda": "lambda", "iam": "iam", "logs": "logs", "cloudformation": "cloudformation", "dynamodb": "dynamodb", "cloudwatch": "cloudwatch", "apigatewayv2": "apigatewayv2"}
 for c in json.load(sys.stdin):
     svc, op = c["service"], c["op"]
     if (svc, op) in CUSTOM:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -208,19 +209,44 @@ func TestSAMAlarmsMatchStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantAlarms, alarmsByMetric(t, tmpl)); diff != "" {
+	// The SAM alarms' namespace is the MetricsNamespace parameter, whose
+	// default is the stack's (checked below).
+	samAlarms := alarmsByMetric(t, tmpl)
+	for k, v := range samAlarms {
+		samAlarms[k] = strings.Replace(v, "${MetricsNamespace}", settings.DefaultMetricsNamespace, 1)
+	}
+	if diff := cmp.Diff(wantAlarms, samAlarms); diff != "" {
 		t.Errorf("template.yaml's alarms (-stack +template.yaml):\n%s", diff)
 	}
 	want := []synthsummary.MetricFilter{{
 		ID:        "SignOutFlushErrors",
 		LogGroup:  "${SignOutLogs}",
 		Pattern:   settings.SignOutFlushErrorPattern,
-		Namespace: settings.DefaultMetricsNamespace,
+		Namespace: "${MetricsNamespace}",
 		Metric:    settings.MetricSignOutFlushErrors,
 		Value:     "1",
 	}}
 	if diff := cmp.Diff(want, tmpl.MetricFilters()); diff != "" {
 		t.Errorf("template.yaml's metric filters (-want +got):\n%s", diff)
+	}
+	// One namespace, a parameter: the function's metrics and the alarms'.
+	raw := translateSAMRaw(t, samTemplatePath)
+	var doc struct {
+		Parameters map[string]struct{ Default string }
+		Resources  map[string]struct {
+			Properties struct {
+				Environment struct{ Variables map[string]any }
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Parameters["MetricsNamespace"].Default; got != settings.DefaultMetricsNamespace {
+		t.Errorf("template.yaml's MetricsNamespace defaults to %q, want %q", got, settings.DefaultMetricsNamespace)
+	}
+	if got := synthsummary.Render(doc.Resources["AuthorizerFunction"].Properties.Environment.Variables[settings.EnvMetricsNamespace]); got != "${MetricsNamespace}" {
+		t.Errorf("the authorizer's %s = %s, want the MetricsNamespace parameter", settings.EnvMetricsNamespace, got)
 	}
 	// The log group the sign-out function writes to.
 	fn := tmpl.Resources["SignOutFunction"].Properties

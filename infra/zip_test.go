@@ -101,6 +101,10 @@ func TestZipRules(t *testing.T) {
 		}
 		t.Errorf("make zip RULES=...: the zip holds %v (rules.json %q), want bootstrap and rules.json = the file", names, got["rules.json"])
 	}
+	// bin/authorizer/ is the CDK's asset: make zip leaves it alone.
+	if _, err := os.Stat("../bin/authorizer/rules.json"); err == nil {
+		t.Error("make zip RULES=... wrote bin/authorizer/rules.json, the CDK's asset")
+	}
 	if got := entries(); len(got) != 1 || got["bootstrap"] == nil {
 		t.Errorf("make zip after make zip RULES=...: the zip holds %d entries, want bootstrap alone", len(got))
 	}

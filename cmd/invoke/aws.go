@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,6 +29,9 @@ func shellAWS(ctx context.Context, getenv func(string) string) (map[string]strin
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("the shell's AWS settings: %w", err)
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("the shell's AWS settings name no credentials")
 	}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {

@@ -93,8 +93,9 @@ func (a *Authorizer) addMonitoring() {
 			settings.DimensionOutcome, settings.DimensionReason)),
 	)
 
-	// The log line carries DecisionLatency per outcome only (no
-	// dimensionless set), and percentiles do not add up across outcomes:
+	// DecisionLatency has no dimensionless set (every set of the line
+	// holds outcome or route), and percentiles do not add up across
+	// outcomes:
 	// p50 and p99 of each outcome.
 	latency := graph("Decision latency p50 and p99 (ms)", 8,
 		a.search(settings.MetricDecisionLatency, "p50", "p50 ${PROP('Dim."+settings.DimensionOutcome+"')}", settings.DimensionOutcome),

@@ -80,8 +80,12 @@ func LookupAuthorizer(lookup func(string) (string, bool)) (Authorizer, error) {
 	if err != nil {
 		return Authorizer{}, err
 	}
-	if v, set := lookup(EnvMetricsNamespace); set && strings.TrimSpace(v) == "" {
+	switch v, set := lookup(EnvMetricsNamespace); {
+	case set && v == "":
 		cfg.MetricsNamespace = ""
+	case set && strings.TrimSpace(v) == "":
+		// Blanks are a mistake, not a choice: the empty string is.
+		return Authorizer{}, fmt.Errorf("%s: %q is blank: set it to the empty string for no metrics, or to a namespace", EnvMetricsNamespace, v)
 	}
 	return cfg, nil
 }

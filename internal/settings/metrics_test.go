@@ -31,7 +31,6 @@ func TestMetricsNamespace(t *testing.T) {
 	}{
 		{"unset", pool, settings.DefaultMetricsNamespace},
 		{"empty: no metrics", with(""), ""},
-		{"blank: no metrics", with("  "), ""},
 		{"set", with("Acme/Auth"), "Acme/Auth"},
 		{"trimmed", with(" Acme/Auth \n"), "Acme/Auth"},
 		{"every allowed character", with("az AZ 09 ._-/#:"), "az AZ 09 ._-/#:"},
@@ -48,6 +47,12 @@ func TestMetricsNamespace(t *testing.T) {
 				t.Errorf("LookupAuthorizer().MetricsNamespace = %q, want %q", cfg.MetricsNamespace, tt.want)
 			}
 		})
+	}
+
+	// Blanks are refused, naming the variable: the empty string is the
+	// way to turn the metrics off.
+	if _, err := settings.LookupAuthorizer(lookup(with("  "))); err == nil || !strings.HasPrefix(err.Error(), settings.EnvMetricsNamespace+": ") {
+		t.Errorf("LookupAuthorizer(METRICS_NAMESPACE=\"  \") = %v, want an error naming %s", err, settings.EnvMetricsNamespace)
 	}
 
 	// getenv cannot say "set to empty": LoadAuthorizer reads it as unset.
