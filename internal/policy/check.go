@@ -14,16 +14,22 @@ import (
 // the longest prefix a methodArn can give (maxPrefixLen) and the longest
 // bound value (MaxBindValue).
 const (
-	// MaxPolicySize bounds the policy document's JSON, in bytes. API
-	// Gateway documents no size for a REST API authorizer's result
+	// MaxPolicySize bounds the policy document's JSON, in bytes, as
+	// estimated at the longest prefix a methodArn can have (about 300
+	// bytes; a real stage's is 60 to 80, so real policies are a third of
+	// the estimate or less). API Gateway documents no size for a REST API
+	// authorizer's result
 	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html);
 	// its only documented figure is 8 KB for WebSocket APIs
 	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html),
-	// and REST APIs are reported to accept far more, up to Lambda's 6 MB
-	// response. 64 KiB holds a hundred rules even at the longest prefix and
-	// with every literal path's trailing-slash Deny, and keeps what API
-	// Gateway caches per token small.
-	MaxPolicySize = 64 << 10
+	// and a function's synchronous response may be 6 MB
+	// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+	// 128 KiB holds a hundred rules of which a quarter are ANY routes (one
+	// resource per method each) even at the longest prefix, with every
+	// literal path's trailing-slash Deny, and keeps what API Gateway caches
+	// per token to tens of kilobytes. It was 64 KiB, which refused such a
+	// set (69,401 bytes).
+	MaxPolicySize = 128 << 10
 	// MaxBindValue bounds a claim value put into a resource by bind, in
 	// bytes. Cognito's sub is 36; usernames are at most 128.
 	MaxBindValue = 128

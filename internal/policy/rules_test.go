@@ -130,7 +130,7 @@ func TestParseRulesErrors(t *testing.T) {
 			ErrOverlap, 0, "rules[1]"},
 		{"resource too long", `[{"route": "GET /` + strings.Repeat("a", 300) + `"}]`, ErrPolicyTooLarge, 0, "512"},
 		{"bound too long", `[{"route": "GET /` + strings.Repeat("a", 200) + `/{x}", "bind": {"x": "sub"}}]`, ErrPolicyTooLarge, 0, "bound"},
-		{"policy too large", manyRules(130), ErrPolicyTooLarge, -1, "130 rules"},
+		{"policy too large", manyRules(260), ErrPolicyTooLarge, -1, "260 rules"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,5 +217,27 @@ func TestOverlapCheckIsBounded(t *testing.T) {
 	}
 	if _, err := ParseRules([]byte(manyBindRules(100))); err != nil {
 		t.Errorf("ParseRules(100 rules, half bound) = %v, want them accepted within the budget", err)
+	}
+}
+
+// TestHundredRulesWithAnyRoutesFit: 100 rules of which 25 are ANY routes
+// (issue 21's set, 69,401 bytes at the longest prefix, refused under the
+// former 64 KiB cap) are accepted.
+func TestHundredRulesWithAnyRoutesFit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 100 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		method := methods[i%5]
+		if i%4 == 0 {
+			method = "ANY"
+		}
+		b.WriteString(`{"route": "` + method + ` /collection` + itoa(i) + `/{id}", "groups": ["g` + itoa(i%5) + `"]}`)
+	}
+	b.WriteString("]")
+	if _, err := ParseRules([]byte(b.String())); err != nil {
+		t.Errorf("100 rules, 25 of them ANY: %v", err)
 	}
 }
