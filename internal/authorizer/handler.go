@@ -14,7 +14,6 @@
 package authorizer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -182,26 +181,9 @@ func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp an
 		}
 	}
 	inv.d = h.decider.Decide(ctx, req)
-	if inv.d.Answered() && inv.d.PolicyJSON != nil {
-		// aws-lambda-go passes a reader's bytes through as the answer.
-		if b, err := restBytes(&inv.d); err == nil {
-			return &jsonAnswer{r: bytes.NewReader(b)}, nil
-		}
-	}
 	rest, err := restAnswer(&inv.d)
 	if err != nil {
 		return nil, err
 	}
 	return rest, nil
 }
-
-// jsonAnswer is an answer already encoded: aws-lambda-go encodes a value
-// with no exported field as {} and then passes a reader's bytes through as
-// they are, posting them with the reader's ContentType.
-type jsonAnswer struct{ r *bytes.Reader }
-
-func (a *jsonAnswer) Read(p []byte) (int, error) { return a.r.Read(p) }
-
-// ContentType is the answer's type for the Runtime API, as aws-lambda-go
-// posts the answers it encodes itself.
-func (a *jsonAnswer) ContentType() string { return "application/json" }

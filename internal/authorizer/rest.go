@@ -1,9 +1,6 @@
 package authorizer
 
 import (
-	"bytes"
-	"encoding/json"
-
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
@@ -40,44 +37,4 @@ func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
 		out.Statement[i] = events.IAMPolicyStatement(st)
 	}
 	return out
-}
-
-// restBytes renders an Allow or a Deny whose policy the route rules
-// rendered already (d.PolicyJSON) as the answer's JSON: byte for byte what
-// aws-lambda-go's encoder writes for restAnswer's value (no HTML escaping),
-// without encoding a policy of a hundred resources again on every
-// invocation. A test compares the two on every kind of answer.
-func restBytes(d *decide.Decision) ([]byte, error) {
-	b := make([]byte, 0, len(d.PolicyJSON)+512)
-	b = append(b, `{"principalId":`...)
-	var err error
-	if b, err = appendJSON(b, d.Principal()); err != nil {
-		return nil, err
-	}
-	b = append(b, `,"policyDocument":`...)
-	b = append(b, d.PolicyJSON...)
-	if len(d.Context) > 0 {
-		b = append(b, `,"context":`...)
-		if b, err = appendJSON(b, d.Context); err != nil {
-			return nil, err
-		}
-	}
-	if d.UsageKey != "" {
-		b = append(b, `,"usageIdentifierKey":`...)
-		if b, err = appendJSON(b, d.UsageKey); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
-}
-
-// appendJSON appends v's JSON as aws-lambda-go's encoder writes it.
-func appendJSON(b []byte, v any) ([]byte, error) {
-	buf := bytes.NewBuffer(b)
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

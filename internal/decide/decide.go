@@ -163,7 +163,7 @@ func (d *Decider) Decide(ctx context.Context, r Request) (dec Decision) {
 		return dec
 	}
 	pd := d.rules.Decide(r.ARN, claims)
-	dec.Route, dec.Policy, dec.PolicyJSON = pd.Route, pd.Policy, pd.PolicyJSON
+	dec.Route, dec.Policy = pd.Route, pd.Policy
 	if r.Explain {
 		x := d.rules.Explain(r.ARN, claims)
 		dec.Trace = &x

@@ -56,10 +56,6 @@ type Decision struct {
 	// token and the rules alone, never on the route that asked, so that a
 	// cache keyed on the token may replay it on every route.
 	Policy policy.Document
-	// PolicyJSON is Policy as JSON when the route rules rendered it once
-	// for every caller of the same rule outcomes (nil otherwise). Policy
-	// and PolicyJSON are shared: read them, never change them.
-	PolicyJSON []byte
 	// Context is the caller's claims as an authorizer context (see
 	// Context), for an Allow and a Deny alike: API Gateway caches the whole
 	// answer and replays it on the routes the policy allows.

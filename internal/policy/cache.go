@@ -1,19 +1,17 @@
 package policy
 
-import (
-	"bytes"
-	"encoding/json"
-	"sync"
-)
+import "sync"
 
 // A caller's policy depends only on how each rule went for them (passed
 // with the rule's wildcards, passed through bind with their values, or
 // failed and why), and on the stage's prefix: callers with the same
 // outcomes get the same policy. The decisions cache each such outcome set's
-// policy, its answers to the requests seen and, from its second use, its
-// JSON, under the prefix's wildResources, so that a caller whose outcome set
-// was seen before costs the rules' condition checks and a lookup, not a
-// policy built, evaluated and marshalled again.
+// policy and its answers to the requests seen, under the prefix's
+// wildResources, so that a caller whose outcome set was seen before costs
+// the rules' condition checks and a lookup, not a policy built and
+// evaluated again. (Its JSON is not kept: rendering it once per set, and
+// posting those bytes, measured no faster through aws-lambda-go's handler
+// than encoding it per answer.)
 //
 // The cache is bounded by an estimate of the bytes it holds, not by a
 // count: with bind, every user has an outcome set of their own, and a
@@ -37,8 +35,6 @@ type outcomeSet struct {
 	size   int // the estimate counted against maxCacheBytes, under cache.mu
 
 	mu      sync.Mutex
-	uses    int
-	json    []byte
 	answers map[string]answer // by the request's methodArn
 }
 
@@ -107,23 +103,6 @@ func (c *outcomeCache) grow(s *outcomeSet, n int) {
 		c.bytes -= s.size
 		c.makeRoom(0)
 	}
-}
-
-// use counts a decision made with s and returns its policy's JSON from the
-// second on: a set used once (a user's own, with bind, behind API
-// Gateway's cache) is never marshalled at all.
-func (s *outcomeSet) use() []byte {
-	s.mu.Lock()
-	rendered := false
-	if s.uses++; s.uses == 2 && len(s.policy.Statement) > 0 {
-		s.json, rendered = renderJSON(s.policy), true
-	}
-	j := s.json
-	s.mu.Unlock()
-	if rendered && s.cache != nil {
-		s.cache.grow(s, len(j))
-	}
-	return j
 }
 
 func (s *outcomeSet) answerFor(target string) (answer, bool) {
@@ -204,7 +183,7 @@ func newOutcomeSet(w *wildResources, outs []outcome) *outcomeSet {
 	}
 	// The estimate: the resource lists' string headers (the wildcard
 	// strings themselves are shared by every set), the bound resources
-	// and the outcomes; the JSON and the answers are counted as they come.
+	// and the outcomes; the answers are counted as they come.
 	size := 256 + 16*(len(allow)+len(deny)) + 48*len(outs)
 	for i := range outs {
 		if outs[i].bound {
@@ -214,14 +193,4 @@ func newOutcomeSet(w *wildResources, outs []outcome) *outcomeSet {
 		}
 	}
 	return &outcomeSet{outs: outs, policy: p, size: size}
-}
-
-// renderJSON is p's JSON as aws-lambda-go's encoder writes an answer: no
-// HTML escaping, no trailing newline. It cannot fail: strings only.
-func renderJSON(p Document) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(p)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

@@ -42,7 +42,7 @@ func TestDecideCacheMemoryIsBounded(t *testing.T) {
 		for r := range 10 {
 			a := mustARN(t, "GET", "r"+strconv.Itoa(r)+"/"+sub+"/items")
 			rs.Decide(a, c)
-			rs.Decide(a, c) // a second use: the JSON is rendered and kept
+			rs.Decide(a, c) // a second use: its answer is kept
 		}
 	}
 	kept := heap() - min(before, heap())

@@ -42,10 +42,6 @@ type Decision struct {
 	// is shared with every caller of the same outcomes: read it, never
 	// change it.
 	Policy Document
-	// PolicyJSON is Policy as JSON (json.Marshal's, without HTML
-	// escaping), rendered once per outcome set from its second use; nil
-	// before. Shared like Policy.
-	PolicyJSON []byte
 }
 
 // The Deny resources, after the stage's prefix, of requests spelled other
@@ -85,11 +81,11 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 		set = w.cache.put(key, newOutcomeSet(w, outs))
 	}
 	target := a.String()
-	d := Decision{Policy: set.policy, PolicyJSON: set.use()}
+	d := Decision{Policy: set.policy}
 	if len(d.Policy.Statement) == 0 {
 		// Unreachable with a parsed rule set (every rule yields a resource),
 		// but API Gateway needs a statement: deny the request itself.
-		d.Policy, d.PolicyJSON = NewDocument(Deny, target), nil
+		d.Policy = NewDocument(Deny, target)
 	}
 	ans, ok := set.answerFor(target)
 	if !ok {
