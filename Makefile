@@ -185,8 +185,8 @@ bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compar
 # Markdown table ends its output and goes to bench-cold.txt. ARGS=-h for
 # the flags (-cold, -warm, -configs, -node=false).
 .PHONY: bench-cold
-bench-cold: ## Cold start, init, warm p50/p99 and peak RSS of the built authorizer in four configurations, as ratios to a Node aws-jwt-verify authorizer, into bench-cold.txt (Linux; Node and npm for the anchor, else our figures alone; ARGS=-h).
-	@$(HEARTBEAT) "make bench-cold" $(GO) run ./cmd/bench-cold -o bench-cold.txt $(ARGS)
+bench-cold: ## Cold start, init, warm p50/p99 and peak RSS of the built authorizer in four configurations, as ratios to a Node aws-jwt-verify authorizer, into bench-cold.txt and docs/performance.md (Linux; Node and npm for the anchor, else our figures alone; ARGS=-h).
+	@$(HEARTBEAT) "make bench-cold" $(GO) run ./cmd/bench-cold -o bench-cold.txt -doc docs/performance.md $(ARGS)
 
 # gofmt over every Go file git knows or would add (the root module and
 # infra/; ignored ones such as infra/cdk.out left out), go vet and

@@ -191,3 +191,19 @@ func TestMakeFuzzRunsEveryTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestREADMEStatesNoMeasurements: measured figures live in one place,
+// docs/performance.md (its tables written by make bench-cold), so that the
+// README cannot contradict them; it links there instead.
+func TestREADMEStatesNoMeasurements(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	figure := regexp.MustCompile(`\d+(\.\d+)? ?(µs|ms|MiB|MB)\b|\d+(\.\d+)?x\b`)
+	for _, line := range strings.Split(withoutCode(string(b)), "\n") {
+		if m := figure.FindString(line); m != "" {
+			t.Errorf("README.md states a measurement (%q in %.80q): link docs/performance.md instead", m, line)
+		}
+	}
+}

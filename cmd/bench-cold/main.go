@@ -7,7 +7,8 @@
 // the cold start, its init phase, the warm p50 and p99 and the peak RSS of
 // each, as ratios to Node, and the package init time of the plain binary
 // (GODEBUG=inittrace=1). Progress goes to stderr, the table to stdout and,
-// with -o, to a file.
+// with -o, to a file; with -doc, between the markers of a Markdown page
+// (docs/performance.md, the one place the figures are stated).
 //
 //	go run ./cmd/bench-cold -o bench-cold.txt   # make bench-cold
 //	go run ./cmd/bench-cold -cold 5 -warm 200 -configs plain,both
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.DynamoDB, "dynamodb", coldbench.DynamoDBAuto, "the revocation table's DynamoDB: auto (moto_server if installed), moto or memory")
 	fs.IntVar(&opts.InitTraces, "inittrace", 5, "runs of the plain binary with GODEBUG=inittrace=1 (0: none)")
 	output := fs.String("o", "", "also write the table to this file (make bench-cold: bench-cold.txt)")
+	doc := fs.String("doc", "", "also put the table in this Markdown file, between its "+coldbench.DocBegin+" and "+coldbench.DocEnd+" lines (make bench-cold: docs/performance.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +86,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *output != "" {
 		if err := os.WriteFile(*output, []byte(table.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if *doc != "" {
+		if err := coldbench.WriteDoc(*doc, table.String()); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package coldbench
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -139,5 +140,30 @@ func TestRun(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "x)") {
 		t.Errorf("WriteMarkdown() =\n%s\nwant no ratios without the anchor", out.String())
+	}
+}
+
+// TestWriteDoc: the table replaces what lies between the markers, and
+// nothing else; a page without them is refused.
+func TestWriteDoc(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "performance.md")
+	page := "# Performance\n\nintro\n" + DocBegin + "\nold table\n" + DocEnd + "\n\nafter\n"
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the markers stay
+		if err := WriteDoc(path, "| new | table |\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := os.ReadFile(path)
+	want := "# Performance\n\nintro\n" + DocBegin + "\n| new | table |\n" + DocEnd + "\n\nafter\n"
+	if string(got) != want {
+		t.Errorf("page = %q, want %q", got, want)
+	}
+	if err := os.WriteFile(path, []byte("no markers"), 0o644); err == nil {
+		if err := WriteDoc(path, "x"); err == nil {
+			t.Error("WriteDoc on a page without markers = nil, want an error")
+		}
 	}
 }
