@@ -117,6 +117,13 @@ func BenchmarkRSA2048Verify(b *testing.B) {
 // BenchmarkAuthorizeRules100 answers a valid ID token under 100 route rules
 // (each caller's policy lists every rule's resource): Allow.
 func BenchmarkAuthorizeRules100(b *testing.B) {
+	f, ev := rules100(b)
+	benchAuthorize(b, f, ev, false)
+}
+
+// rules100 is a fixture with 100 route rules, one route each, and a TOKEN
+// event the first of them allows alice.
+func rules100(b *testing.B) (*fixture, json.RawMessage) {
 	var rules strings.Builder
 	rules.WriteString("[")
 	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -130,7 +137,7 @@ func BenchmarkAuthorizeRules100(b *testing.B) {
 	f := newFixtureLogging(b, map[string]string{settings.EnvRouteRules: rules.String()}, io.Discard)
 	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + f.idToken(b),
 		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/r0/7/items"})
-	benchAuthorize(b, f, ev, false)
+	return f, ev
 }
 
 // BenchmarkAuthorizeDenyRoute answers a valid ID token refused its route

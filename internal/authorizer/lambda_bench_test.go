@@ -3,15 +3,12 @@ package authorizer_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
 // benchLambda measures what Lambda runs for one event: aws-lambda-go's own
@@ -47,18 +44,6 @@ func BenchmarkLambdaValid(b *testing.B) {
 // decoded and the answer, a policy of a hundred resources, encoded as
 // aws-lambda-go does.
 func BenchmarkLambdaRules100(b *testing.B) {
-	var rules strings.Builder
-	rules.WriteString("[")
-	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
-	for i := range 100 {
-		if i > 0 {
-			rules.WriteString(",")
-		}
-		fmt.Fprintf(&rules, `{"route": "%s /r%d/{id}/items", "groups": ["%s"]}`, methods[i%len(methods)], i, []string{"admins", "staff", "billing"}[i%3])
-	}
-	rules.WriteString("]")
-	f := newFixtureLogging(b, map[string]string{settings.EnvRouteRules: rules.String()}, io.Discard)
-	ev, _ := json.Marshal(events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: "Bearer " + f.idToken(b),
-		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/r0/7/items"})
+	f, ev := rules100(b)
 	benchLambda(b, f, ev)
 }
