@@ -274,8 +274,19 @@ func TestDashboardLayoutDoc(t *testing.T) {
 	if len(ds) != 1 {
 		t.Fatalf("%d dashboards, want 1", len(ds))
 	}
-	want := "```text\n" + ds[0].Layout() + "```\n"
-	raw, err := os.ReadFile(dashboardDoc)
+	for doc, drawing := range map[string]string{dashboardDoc: ds[0].Layout(), readmeDoc: ds[0].CompactLayout()} {
+		checkDrawing(t, doc, "```text\n"+drawing+"```\n")
+	}
+}
+
+// readmeDoc holds the dashboard's compact drawing.
+const readmeDoc = "../README.md"
+
+// checkDrawing compares the drawing between path's dashboard markers with
+// want, rewriting it with -update.
+func checkDrawing(t *testing.T, path, want string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,19 +294,19 @@ func TestDashboardLayoutDoc(t *testing.T) {
 	before, rest, ok := strings.Cut(doc, dashboardStartMarker)
 	got, after, ok2 := strings.Cut(rest, dashboardEndMarker)
 	if !ok || !ok2 {
-		t.Fatalf("%s: no %q ... %q block for the dashboard's drawing", dashboardDoc, strings.TrimSpace(dashboardStartMarker), strings.TrimSpace(dashboardEndMarker))
+		t.Fatalf("%s: no %q ... %q block for the dashboard's drawing", path, strings.TrimSpace(dashboardStartMarker), strings.TrimSpace(dashboardEndMarker))
 	}
 	if got == want {
 		return
 	}
 	if *update {
-		if err := os.WriteFile(dashboardDoc, []byte(before+dashboardStartMarker+want+dashboardEndMarker+after), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(before+dashboardStartMarker+want+dashboardEndMarker+after), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: the dashboard's drawing rewritten", dashboardDoc)
+		t.Logf("%s: the dashboard's drawing rewritten", path)
 		return
 	}
 	t.Errorf("%s: the dashboard's drawing differs from the synthesized stack's; "+
 		"run go test -run TestDashboardLayoutDoc . -update in infra/ to rewrite it (-doc +stack):\n%s",
-		dashboardDoc, cmp.Diff(got, want))
+		path, cmp.Diff(got, want))
 }

@@ -17,10 +17,18 @@ const charsPerColumn = 3
 // width and height, holding its title (wrapped) and, on its last line, its
 // place. Overlapping widgets, which CloudWatch does not draw either, make
 // a muddle.
-func (d Dashboard) Layout() string {
+func (d Dashboard) Layout() string { return d.draw(1, true) }
+
+// CompactLayout is Layout at half the height, without the places: the
+// README's picture.
+func (d Dashboard) CompactLayout() string { return d.draw(2, false) }
+
+// draw draws the grid with scale grid rows to a line, each box saying its
+// place when place is set.
+func (d Dashboard) draw(scale int, place bool) string {
 	rows := 0
 	for _, w := range d.Widgets {
-		rows = max(rows, w.Y+w.Height)
+		rows = max(rows, (w.Y+w.Height)/scale)
 	}
 	width := GridColumns*charsPerColumn + 1
 	canvas := make([][]byte, rows+1)
@@ -40,7 +48,7 @@ func (d Dashboard) Layout() string {
 	}
 	for _, w := range d.Widgets {
 		left, right := w.X*charsPerColumn, (w.X+w.Width)*charsPerColumn
-		top, bottom := w.Y, w.Y+w.Height
+		top, bottom := w.Y/scale, (w.Y+w.Height)/scale
 		for col := left + 1; col < right; col++ {
 			set(top, col, '-')
 			set(bottom, col, '-')
@@ -55,11 +63,11 @@ func (d Dashboard) Layout() string {
 		}
 		inner := right - left - 3 // a space each side
 		text := wrap(title(w), inner)
-		place := fmt.Sprintf("x=%d y=%d w=%d h=%d", w.X, w.Y, w.Width, w.Height)
+		at := fmt.Sprintf("x=%d y=%d w=%d h=%d", w.X, w.Y, w.Width, w.Height)
 		lines := bottom - top - 1
-		if lines >= 2 {
+		if place && lines >= 2 {
 			text = append(text[:min(len(text), lines-1)], make([]string, max(0, lines-1-len(text)))...)
-			text = append(text, place)
+			text = append(text, at)
 		} else {
 			text = text[:min(len(text), lines)]
 		}
