@@ -22,15 +22,27 @@ const (
 	RequestEvent = "REQUEST"
 )
 
-// event is both shapes of a REST API's authorizer event: TOKEN events carry
-// authorizationToken, REQUEST events the request's headers. Version is an
-// HTTP API's payload format version ("1.0" or "2.0"), which REST events do
-// not have; it takes any JSON value, so that no event fails to decode for
-// it.
+// event is every shape of authorizer event, decoded once: a REST API's
+// TOKEN events carry authorizationToken, its REQUEST events the request's
+// headers (an HTTP API's payload 1.0 events are those); an HTTP API's
+// payload 2.0 events add routeArn, rawPath and requestContext.http.
+// Version is an HTTP API's payload format version ("1.0" or "2.0"), which
+// REST events do not have; it takes any JSON value, so that no event fails
+// to decode for it.
 type event struct {
 	events.APIGatewayCustomAuthorizerRequestTypeRequest
 	AuthorizationToken string          `json:"authorizationToken"`
 	Version            json.RawMessage `json:"version"`
+	RouteARN           string          `json:"routeArn"`
+	RawPath            string          `json:"rawPath"`
+	// RequestContext is the REST request context (which it shadows in the
+	// embedded request) and payload 2.0's http.method.
+	RequestContext struct {
+		events.APIGatewayCustomAuthorizerRequestTypeRequestContext
+		HTTP struct {
+			Method string `json:"method"`
+		} `json:"http"`
+	} `json:"requestContext"`
 }
 
 // readEvent reads a REST API authorizer event, TOKEN or REQUEST, into a
@@ -116,23 +128,8 @@ func payloadOf(ev *event) payload {
 	return payloadUnknown
 }
 
-// httpEvent is what a payload 2.0 event has beyond what its decoding as an
-// event (type, headers) gives.
-type httpEvent struct {
-	RouteARN       string `json:"routeArn"`
-	RawPath        string `json:"rawPath"`
-	RequestContext struct {
-		AccountID string `json:"accountId"`
-		APIID     string `json:"apiId"`
-		Stage     string `json:"stage"`
-		HTTP      struct {
-			Method string `json:"method"`
-		} `json:"http"`
-	} `json:"requestContext"`
-}
-
-// readHTTPEvent reads an HTTP API's payload 2.0 event, raw, already
-// decoded as ev, into a Request, taking the token from header (looked up
+// readHTTPEvent reads an HTTP API's payload 2.0 event, decoded as ev,
+// into a Request, taking the token from header (looked up
 // case-insensitively: HTTP APIs send header names in lower case, and join
 // a repeated header's values with commas, which no JWT holds). The
 // Request's ARN is the routeArn's partition, region, account, API and stage
@@ -141,15 +138,11 @@ type httpEvent struct {
 // routeArn's path (rawPath must agree with it): route rules match the
 // concrete request, as they match a REST methodArn. The routeArn's API,
 // account and stage must be the request context's.
-func readHTTPEvent(raw json.RawMessage, ev *event, header string) decide.Request {
+func readHTTPEvent(ev *event, header string) decide.Request {
 	if ev.Type != RequestEvent {
 		return decide.Request{Err: fmt.Errorf("%w: payload 2.0 event type %.16q is not REQUEST", decide.ErrBadEvent, ev.Type)}
 	}
-	var hev httpEvent
-	if err := json.Unmarshal(raw, &hev); err != nil {
-		return decide.Request{Err: fmt.Errorf("%w: %w", decide.ErrBadEvent, err)}
-	}
-	arn, err := routeARN(&hev)
+	arn, err := routeARN(ev)
 	if err != nil {
 		return decide.Request{Err: err}
 	}
@@ -164,7 +157,7 @@ func readHTTPEvent(raw json.RawMessage, ev *event, header string) decide.Request
 // routeARN is the ARN a payload 2.0 event's decision is made on: see
 // readHTTPEvent. Its errors match decide.ErrBadARN or
 // policy.ErrBadMethodARN and quote nothing of the event.
-func routeARN(ev *httpEvent) (policy.MethodARN, error) {
+func routeARN(ev *event) (policy.MethodARN, error) {
 	arn, err := policy.ParseRouteARN(ev.RouteARN)
 	if err != nil {
 		return policy.MethodARN{}, fmt.Errorf("routeArn: %w", err)

@@ -160,19 +160,26 @@ func (h *Handler) HandleEvent(ctx context.Context, raw json.RawMessage) (resp an
 	var inv invocation
 	ctx = inv.begin(ctx, h.metrics != nil)
 	defer finish(h, ctx, &inv, &resp, &err)
-	// One decoding as a REST event tells the payload 2.0 events apart (by
-	// their version), which are decoded again in their own shape.
+	// One decoding, of every shape's fields, tells the payload 2.0 events
+	// apart by their version.
 	var (
 		ev  event
 		req decide.Request
 	)
 	if err := decodeEvent(raw, &ev); err != nil {
 		req.Err = err
+		// Logged as what it claims to be, when that much can be read.
+		var v struct {
+			Version json.RawMessage `json:"version"`
+		}
+		if json.Unmarshal(raw, &v) == nil && string(v.Version) == `"2.0"` {
+			inv.eventType = HTTPEventV2
+		}
 	} else {
 		switch payloadOf(&ev) {
 		case payloadHTTPV2:
 			inv.eventType = HTTPEventV2
-			inv.d = h.decider.Decide(ctx, readHTTPEvent(raw, &ev, h.tokenHeader))
+			inv.d = h.decider.Decide(ctx, readHTTPEvent(&ev, h.tokenHeader))
 			return httpAnswer(&inv.d, h.httpAPIResponse)
 		case payloadUnknown:
 			req.Err = fmt.Errorf("%w: payload format version is neither 1.0 nor 2.0", decide.ErrBadEvent)

@@ -154,7 +154,7 @@ func TestHandleEventRecognisesEvents(t *testing.T) {
 		{"HTTP API payload 2.0, iam", v2, iam, []string{"context", "policyDocument", "principalId"}, "http-v2", ""},
 		{"payload 2.0, TOKEN", bytes.Replace(v2, []byte(`"type":"REQUEST"`), []byte(`"type":"TOKEN"`), 1), simple, nil, "http-v2", "bad_event"},
 		{"payload 2.0, requestContext.http a string", bytes.Replace(v2, []byte(`"http":{`), []byte(`"http":"x","x":{`), 1), simple, nil, "http-v2", "bad_event"},
-		{"payload 2.0, headers not strings", bytes.Replace(v2, []byte(`"headers":{`), []byte(`"headers":{"x":1,`), 1), simple, nil, "", "bad_event"},
+		{"payload 2.0, headers not strings", bytes.Replace(v2, []byte(`"headers":{`), []byte(`"headers":{"x":1,`), 1), simple, nil, "http-v2", "bad_event"},
 		{"payload 3.0", bytes.Replace(v2, []byte(`"version":"2.0"`), []byte(`"version":"3.0"`), 1), simple, nil, "", "bad_event"},
 		{"version a number", bytes.Replace(v2, []byte(`"version":"2.0"`), []byte(`"version":2`), 1), simple, nil, "", "bad_event"},
 		{"not JSON", []byte(`{"version":"2.0"`), simple, nil, "", "bad_event"},
