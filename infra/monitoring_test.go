@@ -205,7 +205,8 @@ func TestFlushErrorPatternIsFieldExists(t *testing.T) {
 // TestSAMAlarmsMatchStack checks that template.yaml, as the SAM
 // translator deploys it, has the stack's alarms and metric filter.
 func TestSAMAlarmsMatchStack(t *testing.T) {
-	tmpl, err := synthsummary.Parse(translateSAMRaw(t, samTemplatePath))
+	raw := translateSAMRaw(t, samTemplatePath)
+	tmpl, err := synthsummary.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,6 @@ func TestSAMAlarmsMatchStack(t *testing.T) {
 		t.Errorf("template.yaml's metric filters (-want +got):\n%s", diff)
 	}
 	// One namespace, a parameter: the function's metrics and the alarms'.
-	raw := translateSAMRaw(t, samTemplatePath)
 	var doc struct {
 		Parameters map[string]struct{ Default string }
 		Resources  map[string]struct {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/jwks"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/oidc"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/revocation"
@@ -46,5 +47,17 @@ func TestOIDCAlgorithmsAreTheVerifiers(t *testing.T) {
 		if tt.set != tt.have {
 			t.Errorf("settings.%s = %q, oidc's = %q", tt.name, tt.set, tt.have)
 		}
+	}
+}
+
+// TestOutcomesAreTheDecisionCores: the dashboard's outcome dimension
+// values (settings.Outcomes) are the decision core's outcomes, all of them.
+func TestOutcomesAreTheDecisionCores(t *testing.T) {
+	var have []string
+	for o := decide.Allow; o <= decide.Unavailable; o++ {
+		have = append(have, o.String())
+	}
+	if !slices.Equal(settings.Outcomes, have) {
+		t.Errorf("settings.Outcomes = %v, the decision core's = %v", settings.Outcomes, have)
 	}
 }

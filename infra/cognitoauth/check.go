@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
@@ -62,15 +63,7 @@ func (p Props) check() error {
 		add("RouteRulesFile: %q: want the name of a file in CodeDir", p.RouteRulesFile)
 	}
 
-	ttl := *p.CacheTTL.ToSeconds(nil)
-	if ttl < 0 || ttl > MaxCacheTTLSeconds {
-		add("CacheTTL: %v s: want 0 to %d", ttl, MaxCacheTTLSeconds)
-	}
-	if p.TokenValidity != nil {
-		if v := *p.TokenValidity.ToSeconds(nil); ttl > v {
-			add("CacheTTL: %v s is longer than the tokens' validity (%v s): API Gateway would keep allowing a token after it expires", ttl, v)
-		}
-	}
+	p.checkCacheTTL(p.CacheTTL, add)
 	if p.RevocationCacheTTL != nil && p.RevocationTable == nil {
 		add("RevocationCacheTTL: set without a RevocationTable")
 	}
@@ -144,5 +137,19 @@ func (p Props) checkIssuers(add func(format string, args ...any)) {
 	}
 	if p.RouteRulesFile == IssuersFileName {
 		add("RouteRulesFile: %q is the file the issuers are shipped in (they do not fit in the environment): rename it", p.RouteRulesFile)
+	}
+}
+
+// checkCacheTTL checks an authorizer's cache TTL: API Gateway's range, and
+// no longer than the tokens are valid.
+func (p Props) checkCacheTTL(cacheTTL awscdk.Duration, add func(format string, args ...any)) {
+	ttl := *cacheTTL.ToSeconds(nil)
+	if ttl < 0 || ttl > MaxCacheTTLSeconds {
+		add("CacheTTL: %v s: want 0 to %d", ttl, MaxCacheTTLSeconds)
+	}
+	if p.TokenValidity != nil {
+		if v := *p.TokenValidity.ToSeconds(nil); ttl > v {
+			add("CacheTTL: %v s is longer than the tokens' validity (%v s): API Gateway would keep allowing a token after it expires", ttl, v)
+		}
 	}
 }

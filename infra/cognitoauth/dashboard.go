@@ -11,11 +11,6 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 )
 
-// Outcomes are the values of the decisions' outcome dimension
-// (settings.DimensionOutcome), as the function's log line writes them:
-// the dashboard draws one line per outcome.
-var Outcomes = []string{"allow", "deny", "unauthorized", "unavailable"}
-
 // MetricsPeriodMinutes is the period of the dashboard's graphs and of the
 // alarm.
 const MetricsPeriodMinutes = 5
@@ -46,7 +41,7 @@ func (a *Authorizer) MetricsNamespace() string {
 }
 
 // MetricDecisions is the count of decisions with the outcome (one of
-// Outcomes), summed over MetricsPeriodMinutes.
+// settings.Outcomes), summed over MetricsPeriodMinutes.
 func (a *Authorizer) MetricDecisions(outcome string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String(a.props.MetricsNamespace),
@@ -80,8 +75,8 @@ func (a *Authorizer) addMonitoring() {
 	a.Dashboard = awscloudwatch.NewDashboard(a.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 	})
-	byOutcome := make([]awscloudwatch.IMetric, len(Outcomes))
-	for i, o := range Outcomes {
+	byOutcome := make([]awscloudwatch.IMetric, len(settings.Outcomes))
+	for i, o := range settings.Outcomes {
 		byOutcome[i] = a.MetricDecisions(o)
 	}
 	a.Dashboard.AddWidgets(

@@ -79,7 +79,7 @@ func authorizerDashboard(ns, schema string, revocation, alarm bool) []dashboardW
 		return fmt.Sprintf(`SEARCH('{%s} MetricName="%s"', '%s')`, strings.Join(append([]string{schema}, dims...), ","), metric, stat)
 	}
 	var byOutcome []string
-	for _, o := range cognitoauth.Outcomes {
+	for _, o := range settings.Outcomes {
 		byOutcome = append(byOutcome, ns+" Decisions outcome="+o+" Sum")
 	}
 	fetches := dashboardWidget{Title: "JWKS fetches", X: 8, Y: 6, W: 8, H: 6, Metrics: []string{"SUM(" + search("JWKSFetches", "Sum", "outcome") + ")"}}

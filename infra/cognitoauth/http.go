@@ -165,32 +165,12 @@ func (p Props) checkHTTP(props *HTTPProps, attached string) error {
 	default:
 		add("Response: %q: want %s or %s", h.Response, settings.HTTPAPISimple, settings.HTTPAPIIAM)
 	}
-	if !settings.IsHeaderName(p.TokenHeader) {
-		add("%s: %q is not an HTTP header name (it is the authorizer's identity source)", settings.EnvTokenHeader, p.TokenHeader)
-	}
-	ttl := *h.CacheTTL.ToSeconds(nil)
-	if ttl < 0 || ttl > MaxCacheTTLSeconds {
-		add("CacheTTL: %v s: want 0 to %d", ttl, MaxCacheTTLSeconds)
-	}
-	if p.TokenValidity != nil {
-		if v := *p.TokenValidity.ToSeconds(nil); ttl > v {
-			add("CacheTTL: %v s is longer than the tokens' validity (%v s): API Gateway would keep allowing a token after it expires", ttl, v)
-		}
-	}
+	// The token header, the rest of the environment and the function's
+	// own validation are check's (New's, NewHTTP's).
+	p.checkCacheTTL(h.CacheTTL, add)
 
-	// The environment as the function will read it, with what an HTTP
-	// API adds: its own validation, and Lambda's 4 KB.
+	// What an HTTP API adds to the environment must fit Lambda's 4 KB.
 	extra := p.httpEnvironment(h.Response)
-	env := p.environment(forCheck)
-	maps.Copy(env, extra)
-	if _, err := settings.LoadAuthorizer(func(name string) string {
-		if v := env[name]; v != nil {
-			return *v
-		}
-		return ""
-	}); err != nil {
-		errs = append(errs, err)
-	}
 	measure := p.environment(forMeasure)
 	if p.issuersInFile() {
 		delete(measure, settings.EnvIssuers)

@@ -86,7 +86,6 @@ func Render(v any) string {
 type Dashboard struct {
 	// ID is its logical id.
 	ID      string
-	Start   string   `json:"start"`
 	Widgets []Widget `json:"widgets"`
 }
 
@@ -106,7 +105,6 @@ type Widget struct {
 		Annotations struct {
 			Alarms []string `json:"alarms"`
 		} `json:"annotations"`
-		Markdown string `json:"markdown"`
 	} `json:"properties"`
 }
 

@@ -32,18 +32,18 @@ func loadMetricsNamespace(p *problems, get func(string) string) string {
 	if v == "" {
 		return DefaultMetricsNamespace
 	}
-	if err := CheckMetricsNamespace(v); err != nil {
+	if err := checkMetricsNamespace(v); err != nil {
 		p.add(EnvMetricsNamespace, "%v", err)
 	}
 	return v
 }
 
-// CheckMetricsNamespace checks a namespace against CloudWatch's rules
+// checkMetricsNamespace checks a namespace against CloudWatch's rules
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Namespace):
 // 1 to 255 ASCII letters, digits, '.', '-', '_', '/', '#', ':' and spaces,
 // not all spaces, and not starting with "AWS/", which AWS keeps for its
 // services (PutMetricData refuses it).
-func CheckMetricsNamespace(ns string) error {
+func checkMetricsNamespace(ns string) error {
 	switch {
 	case strings.TrimSpace(ns) == "":
 		return fmt.Errorf("%q is not a CloudWatch namespace: it needs a character other than space", ns)
@@ -89,6 +89,12 @@ func LookupAuthorizer(lookup func(string) (string, bool)) (Authorizer, error) {
 	}
 	return cfg, nil
 }
+
+// Outcomes are the values of the outcome dimension (DimensionOutcome), the
+// decision core's outcomes as the log line writes them: the dashboard
+// draws one line per outcome. cmd/authorizer's test holds them to the
+// decision core's.
+var Outcomes = []string{"allow", "deny", "unauthorized", "unavailable"}
 
 // The authorizer's metrics and their dimensions, as its log lines carry
 // them and the deploy templates' dashboard and alarms read them.
