@@ -8,7 +8,7 @@ LAMBDA_ENV := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 BIN       := bin
 # Long steps run under scripts/heartbeat: their output passes through, and a
 # line says they are still working whenever they are silent for 10 s.
-HEARTBEAT := scripts/heartbeat
+HEARTBEAT_SH := scripts/heartbeat
 
 .PHONY: help
 help: ## List the targets.
@@ -20,8 +20,8 @@ help: ## List the targets.
 build: $(BIN)/authorizer/bootstrap $(BIN)/add-note/bootstrap $(BIN)/list-notes/bootstrap $(BIN)/sign-out/bootstrap ## Build the functions for Lambda (linux/arm64) into bin/<name>/bootstrap.
 
 $(BIN)/%/bootstrap: FORCE
-	@echo "compiling cmd/$* for Lambda (linux/arm64) into $@ (first run, empty caches: about 30 s)..." >&2
-	@$(HEARTBEAT) "compiling cmd/$*" env $(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
+	@echo "compiling cmd/$* for Lambda (linux/arm64) into $@..." >&2
+	@$(HEARTBEAT_SH) "compiling cmd/$*" env $(LAMBDA_ENV) $(GO) build $(GOFLAGS_LAMBDA) -o $@ ./cmd/$*
 
 .PHONY: FORCE
 FORCE:
@@ -69,8 +69,8 @@ zip: $(BIN)/authorizer/bootstrap ## Build bin/authorizer.zip (bootstrap at the r
 # still working at least every 10 s.
 .PHONY: demo
 demo: ## Build the real authorizer and run the sample events against a local user pool (needs only Go; ARGS=-v for its logs).
-	@echo "downloading the modules and compiling the demo (first run, empty caches, 2 cores: 73 s measured; then 1 s)..." >&2
-	@$(HEARTBEAT) "make demo" $(GO) run ./cmd/demo $(ARGS)
+	@echo "downloading the modules and compiling the demo (first run, empty caches, 2 cores: 73 s measured)..." >&2
+	@$(HEARTBEAT_SH) "make demo" $(GO) run ./cmd/demo $(ARGS)
 
 # The sample API as API Gateway runs it (cmd/start-api): its settings come
 # from the environment, e.g. make start-api PORT=8080 AUTHORIZER_CACHE_TTL=0
@@ -78,15 +78,16 @@ demo: ## Build the real authorizer and run the sample events against a local use
 .PHONY: start-api
 start-api: ## Serve the sample API on http://127.0.0.1:3000 as API Gateway runs it, authorizer cache included (PORT, AUTHORIZER_CACHE_TTL, FLUSH_AUTHORIZER_CACHE_ON_SIGN_OUT, TABLES, API=rest|http, HTTP_API_RESPONSE; needs only Go).
 	@echo "compiling start-api (first run on a cold build cache: about a minute)..." >&2
-	@HEARTBEAT_UNTIL='^ready: ' $(HEARTBEAT) "make start-api" $(GO) run ./cmd/start-api
+	@HEARTBEAT_UNTIL='^ready: ' $(HEARTBEAT_SH) "make start-api" $(GO) run ./cmd/start-api
 
 # devtoken serves the keys of the tokens it writes to .local/ until
-# stopped (make devtoken & in the shell that runs make invoke); what make
-# says goes to stderr, its stdout is only `export` lines and `#` comments.
+# stopped (make devtoken & in the shell that runs make invoke); it prints
+# the settings and tokens as `export` lines, and what it says as `#`
+# comments (under the heartbeat, errors come on the same stream).
 .PHONY: devtoken
 devtoken: ## Serve a local pool's JWKS, write its tokens, events and env.json to .local/ for make invoke; keep it running (make devtoken &; ARGS='-groups admins', ARGS=-h for its flags).
 	@echo "compiling devtoken (first run on a cold build cache: about 30 s)..." >&2
-	@HEARTBEAT_UNTIL='^# (Serving|Wrote)' $(HEARTBEAT) "make devtoken" $(GO) run ./cmd/devtoken $(ARGS)
+	@HEARTBEAT_UNTIL='^# (Serving|Wrote)' $(HEARTBEAT_SH) "make devtoken" $(GO) run ./cmd/devtoken $(ARGS)
 
 # The event and the env-vars file (SAM's format) for make invoke and make
 # sam-invoke: by default the ones make devtoken writes to .local/, with a
@@ -101,7 +102,7 @@ TOKEN ?= .local/id-token
 .PHONY: invoke
 invoke: ## Run FUNCTION (default AuthorizerFunction) as make build-<FUNCTION> builds it, on EVENT under a local Lambda Runtime API, with ENV_VARS and TOKEN (no Docker; run make devtoken beside it first).
 	@echo "compiling cmd/invoke (first run on a cold build cache: about 30 s)..." >&2
-	@$(HEARTBEAT) "make invoke" $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
+	@$(HEARTBEAT_SH) "make invoke" $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) -env $(ENV_VARS) -token $(TOKEN)
 
 # make explain says why the authorizer answers TOKEN on REQUEST as it does,
 # with the settings of ENV_VARS (SAM's format; empty: the environment) and
@@ -114,7 +115,7 @@ KEYS ?=
 .PHONY: explain
 explain: ## Explain the answer to TOKEN on REQUEST ("METHOD /path") with ENV_VARS: every check and rule, the policy, the reason, what a cached answer allows (KEYS=jwks.json offline, ARGS=-json; exit 0 Allow, 1 refused, 2 usage).
 	@echo "compiling cmd/explain (first run on a cold build cache: about 30 s)..." >&2
-	@$(HEARTBEAT) "compiling cmd/explain" $(GO) build -o $(BIN)/explain ./cmd/explain
+	@$(HEARTBEAT_SH) "compiling cmd/explain" $(GO) build -o $(BIN)/explain ./cmd/explain
 	@$(BIN)/explain -token $(TOKEN) -request "$(REQUEST)" $(if $(ENV_VARS),-env $(ENV_VARS)) $(if $(KEYS),-keys $(KEYS)) $(ARGS) || \
 		{ rc=$$?; case $$rc in 1) why="refused (a Deny, a 401 or an outage)";; 2) why="usage or settings";; *) why="";; esac; \
 		echo "explain exited $$rc: $$why (make reports it as its own error)" >&2; exit $$rc; }
@@ -124,10 +125,10 @@ explain: ## Explain the answer to TOKEN on REQUEST ("METHOD /path") with ENV_VAR
 .PHONY: test
 test: ## Run go vet and every test with -race (one checks that no Lambda binary links internal/testkit); missing tools skip (CI=true: fail). No fuzzing: make fuzz.
 	@command -v moto_server >/dev/null || echo "moto_server not found: the DynamoDB and Cognito tests skip (pip install 'moto[server]'; CI=true: they fail)"
-	@echo "go vet ./... (first run, empty caches, 2 cores: about 30 s measured)..."
-	@$(HEARTBEAT) "go vet" $(GO) vet ./...
-	@echo "go test -race ./... (first run, compiling every package with -race: about 4 min measured on 2 cores; then about 2 min)..."
-	@$(HEARTBEAT) "go test -race" $(GO) test -race -count=1 ./...
+	@echo "go vet ./... (first run after make demo, 2 cores: 31 s measured)..."
+	@$(HEARTBEAT_SH) "go vet" $(GO) vet ./...
+	@echo "go test -race ./... (first run after make demo, compiling every package with -race, 2 cores: about 4 min measured)..."
+	@$(HEARTBEAT_SH) "go test -race" $(GO) test -race -count=1 ./...
 
 # What make e2e needs beyond Go; each missing one is named, and the run says
 # loudly that the tests skipped (CI=true: they fail instead).
@@ -140,7 +141,7 @@ e2e: ## The Cognito journey and the README's AWS CLI steps against moto_server (
 		echo "!! make e2e: missing:$$missing (pip install 'moto[server]' awscli): the tests that need them will SKIP"; \
 	fi; \
 	echo "go test -race ./e2e/ (first run on a cold build cache: about a minute)..."; out=$$(mktemp); \
-	$(HEARTBEAT) "make e2e" $(GO) test -race -count=1 -v ./e2e/ 2>&1 | tee "$$out"; rc=$${PIPESTATUS[0]}; \
+	$(HEARTBEAT_SH) "make e2e" $(GO) test -race -count=1 -v ./e2e/ 2>&1 | tee "$$out"; rc=$${PIPESTATUS[0]}; \
 	ran=$$(grep -c -- "^--- PASS" "$$out" || true); skipped=$$(grep -c -- "--- SKIP" "$$out" || true); rm -f "$$out"; \
 	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi; \
 	if [ -n "$$missing" ] || [ "$$skipped" -gt 0 ]; then \
@@ -165,7 +166,7 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s); not part of make test (CI r
 		echo "fuzz $${t#*:} ($(FUZZTIME); the first build of each package with coverage instrumentation takes up to a minute before fuzzing starts)"; \
 		for try in 1 2; do \
 			out=$$(mktemp); \
-			if $(HEARTBEAT) "fuzz $${t#*:}" $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}" 2>&1 | tee "$$out"; then rm -f "$$out"; break; fi; \
+			if $(HEARTBEAT_SH) "fuzz $${t#*:}" $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x "$${t%%:*}" 2>&1 | tee "$$out"; then rm -f "$$out"; break; fi; \
 			if [ "$$try" = 1 ] && grep -q 'context deadline exceeded' "$$out" && ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$$out"; then \
 				rm -f "$$out"; echo "fuzz $${t#*:}: the fuzz coordinator's deadline race (go.dev/issue/75804), no input found: once more"; continue; \
 			fi; \
@@ -176,7 +177,7 @@ fuzz: ## Fuzz each target for FUZZTIME (default 5s); not part of make test (CI r
 .PHONY: bench
 BENCHCOUNT ?= 10
 bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compare runs with benchstat.
-	set -o pipefail; $(HEARTBEAT) "make bench" $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
+	set -o pipefail; $(HEARTBEAT_SH) "make bench" $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/... | tee bench.txt
 
 # Issue 21's measure (cmd/bench-cold): the authorizer as make
 # build-AuthorizerFunction builds it (for this machine), fresh under the
@@ -187,8 +188,8 @@ bench: ## Run the benchmarks (-benchmem, BENCHCOUNT runs) into bench.txt; compar
 # Markdown table ends its output and goes to bench-cold.txt. ARGS=-h for
 # the flags (-cold, -warm, -configs, -node=false).
 .PHONY: bench-cold
-bench-cold: ## Cold start, init, warm p50/p99 and peak RSS of the built authorizer in four configurations, as ratios to a Node aws-jwt-verify authorizer, into bench-cold.txt and docs/performance.md (Linux; Node and npm for the anchor, else our figures alone; ARGS=-h).
-	@$(HEARTBEAT) "make bench-cold" $(GO) run ./cmd/bench-cold -o bench-cold.txt -doc docs/performance.md $(ARGS)
+bench-cold: ## Cold start, init, warm p50/p99 and peak RSS of the built authorizer in four configurations, as ratios to a Node aws-jwt-verify authorizer, into bench-cold.txt and, with no ARGS, docs/performance.md (Linux; Node and npm for the anchor, else our figures alone; ARGS=-h).
+	@$(HEARTBEAT_SH) "make bench-cold" $(GO) run ./cmd/bench-cold -o bench-cold.txt $(if $(ARGS),,-doc docs/performance.md) $(ARGS)
 
 # gofmt over every Go file git knows or would add (the root module and
 # infra/; ignored ones such as infra/cdk.out left out), go vet and
@@ -204,8 +205,8 @@ lint: ## gofmt -l, go vet and staticcheck (v0.8.2, by go run) on the root module
 	$(GO) vet ./...
 	cd infra && $(GO) vet ./...
 	@echo "staticcheck v0.8.2 (first run downloads and compiles it: about 75 s)..."
-	@$(HEARTBEAT) "staticcheck" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-	cd infra && ../$(HEARTBEAT) "staticcheck (infra)" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	@$(HEARTBEAT_SH) "staticcheck" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	cd infra && ../$(HEARTBEAT_SH) "staticcheck (infra)" $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 .PHONY: clean
 clean: ## Remove build output, the benchmarks' output and .local/ (make devtoken's tokens and events).
@@ -238,7 +239,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION ?= 1
 # The first run downloads the CDK CLI from the npm registry and the CDK's
 # Go modules from the Go proxy; later runs use the caches, offline.
 define first_run_note
-	@[ -d infra/cdk.out ] || echo "No infra/cdk.out yet: the first synth fetches aws-cdk@$(CDK_VERSION) from the npm registry (npx) and the CDK's Go modules from the Go proxy (96 s measured with the functions' build, empty caches, 2 cores); later runs use the caches, offline."
+	@[ -d infra/cdk.out ] || echo "No infra/cdk.out yet: the first synth fetches aws-cdk@$(CDK_VERSION) from the npm registry (npx) and the CDK's Go modules from the Go proxy (96 s measured with the functions' build, after make demo and make test had filled the Go caches, 2 cores); later runs use the caches, offline."
 endef
 # One line saying how to install a missing tool.
 need = @command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 127; }
@@ -246,7 +247,7 @@ need = @command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 12
 synth: build ## Synthesize the CDK app into infra/cdk.out (needs the npm registry and the Go proxy the first time), then print its dashboard's layout, alarms and metric filters.
 	$(call need,npx,install Node.js 22 or newer (https://nodejs.org; 20 works and the CDK CLI warns))
 	$(first_run_note)
-	@cd infra && ../$(HEARTBEAT) "cdk synth" npx --yes aws-cdk@$(CDK_VERSION) synth --quiet --no-notices $(CDK_CONTEXT)
+	@cd infra && ../$(HEARTBEAT_SH) "cdk synth" npx --yes aws-cdk@$(CDK_VERSION) synth --quiet --no-notices $(CDK_CONTEXT)
 	@cd infra && $(GO) run ./cmd/synth-summary cdk.out/*.template.json
 
 deploy: build ## Deploy the CDK stack with the pinned CDK CLI (AWS credentials; cdk-bootstrap once).
@@ -280,4 +281,4 @@ validate: synth ## cfn-lint template.yaml and the synthesized CDK template.
 
 test-infra: ## Vet and test the CDK app (infra/, its own module): synth (every context value), assertions, the construct on an imported pool and API, cfn-lint, the SAM translator on template.yaml, make zip's reproducibility.
 	@echo "go vet and go test in infra/ (the first run compiles the CDK's Go bindings: several minutes)..." >&2
-	cd infra && ../$(HEARTBEAT) "go vet (infra)" $(GO) vet ./... && ../$(HEARTBEAT) "go test (infra)" $(GO) test -count=1 ./...
+	cd infra && ../$(HEARTBEAT_SH) "go vet (infra)" $(GO) vet ./... && ../$(HEARTBEAT_SH) "go test (infra)" $(GO) test -count=1 ./...

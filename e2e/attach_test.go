@@ -117,10 +117,11 @@ const makeZipShim = `make() {
 `
 
 // TestREADMEAttachCLI runs the README's "Use it with your own API" AWS CLI
-// steps against moto_server, on a REST API with one method and an IAM role
-// made here, and checks what they created: the function, the TOKEN
-// authorizer, the permission scoped to the authorizer's ARN, the method's
-// authorizer, the gateway responses and the deployment.
+// steps against moto_server, on a REST API with one method made here, and
+// checks what they created: the role, the make zip call and its rules, the
+// function, the TOKEN authorizer, the permission scoped to the
+// authorizer's ARN, the method's authorizer, the gateway responses and the
+// deployment.
 func TestREADMEAttachCLI(t *testing.T) {
 	testenv.LookPath(t, "aws", "pip install awscli")
 	script := readmeMarked(t, "attach-cli")

@@ -147,9 +147,11 @@ func makeTargets(tb testing.TB) []string {
 // parses it; each make command names targets the Makefile has; each go run
 // and script names a path of this repository; each aws command names an
 // operation of the CLI and only options that operation takes (checked
-// against the CLI's own service models, offline). Blocks that can run here
-// are also run by their own tests (the README's Try it and CLI steps, the
-// docs' user, token and usage plan steps); the rest need an AWS account.
+// against the CLI's own service models, offline). Some blocks are also run
+// by their own tests (the README's Try it and CLI steps, the docs' user,
+// token and usage plan steps); the rest are checked only so far: the
+// explain and devtoken blocks, which could run here, and those that need an
+// AWS account.
 func TestCommandBlocks(t *testing.T) {
 	blocks := shBlocks(t)
 	if len(blocks) < 10 {

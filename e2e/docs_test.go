@@ -92,8 +92,13 @@ func TestDocumentationLinks(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(text["../README.md"], "\n"); n > maxREADMELines {
-		t.Errorf("README.md has %d lines of text, want at most %d: move the depth to docs/", n, maxREADMELines)
+	// Every line counts, code blocks included.
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n > maxREADMELines {
+		t.Errorf("README.md has %d lines, want at most %d: move the depth to docs/", n, maxREADMELines)
 	}
 }
 

@@ -37,9 +37,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "bench-cold:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the usage is the answer
 		}
+		fmt.Fprintln(os.Stderr, "bench-cold:", err)
 		os.Exit(2)
 	}
 }
