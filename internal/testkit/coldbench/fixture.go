@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/cognitotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/dynamotest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/mototest"
@@ -273,25 +274,15 @@ func buildFloor(ctx context.Context, root, dir string) (string, error) {
 	return out, nil
 }
 
-// checkAllow checks that payload is an Allow for the caller: the answer
-// every invocation must get, or the figures measure something else.
+// checkAllow checks that payload is an Allow for the caller, its policy
+// evaluated for the event's methodArn as API Gateway evaluates it: the
+// answer every invocation must get, or the figures measure something else.
 func (f *fixture) checkAllow(payload []byte) error {
 	var answer events.APIGatewayCustomAuthorizerResponse
 	if err := json.Unmarshal(payload, &answer); err != nil {
 		return fmt.Errorf("%w: %w: %s", errNoAnswer, err, payload)
 	}
-	allowed := false
-	for _, st := range answer.PolicyDocument.Statement {
-		switch st.Effect {
-		case "Allow":
-			allowed = true
-		case "Deny":
-			if slices.Contains(st.Resource, methodARN) {
-				return fmt.Errorf("%w: the route is denied: %s", errNoAnswer, payload)
-			}
-		}
-	}
-	if !allowed || answer.PrincipalID != f.sub {
+	if !apigwtest.Allows(answer.PolicyDocument, methodARN) || answer.PrincipalID != f.sub {
 		return fmt.Errorf("%w: not an Allow for %s: %s", errNoAnswer, f.sub, strings.TrimSpace(string(payload)))
 	}
 	return nil

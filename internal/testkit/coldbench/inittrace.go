@@ -66,7 +66,7 @@ func initTrace(ctx context.Context, f *fixture, s subject, runs int) (*InitTrace
 			return nil, err
 		}
 		// Once it has answered, init is long over and its lines written.
-		err = f.invoke(ctx, s, fn)
+		_, err = f.invoke(ctx, s, fn)
 		fn.Stop()
 		if err != nil {
 			return nil, failed(s, err, out)
