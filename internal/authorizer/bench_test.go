@@ -41,20 +41,6 @@ func BenchmarkAuthorizeValid(b *testing.B) {
 	benchAuthorize(b, f, tokenEvent("Bearer "+f.idToken(b)), false)
 }
 
-// BenchmarkAuthorizeValidHandle is BenchmarkAuthorizeValid through Handle,
-// the REST entry, which tells REST events from nothing else.
-func BenchmarkAuthorizeValidHandle(b *testing.B) {
-	f := newFixtureLogging(b, nil, io.Discard)
-	ev := tokenEvent("Bearer " + f.idToken(b))
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.handler.Handle(ctx, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkAuthorizeValidHTTP answers an HTTP API's payload 2.0 event
 // (events/http-api.json's headers) with a valid ID token, simply: Allow.
 func BenchmarkAuthorizeValidHTTP(b *testing.B) {

@@ -45,18 +45,6 @@ type event struct {
 	} `json:"requestContext"`
 }
 
-// readEvent reads a REST API authorizer event, TOKEN or REQUEST, into a
-// Request, taking a REQUEST event's token from header. What cannot be read
-// is the Request's Err. It returns the event's type too, cut to 16 bytes,
-// for the log.
-func readEvent(raw json.RawMessage, header string) (decide.Request, string) {
-	var ev event
-	if err := decodeEvent(raw, &ev); err != nil {
-		return decide.Request{Err: err}, ""
-	}
-	return restRequest(&ev, header)
-}
-
 // decodeEvent decodes raw, of at most MaxEventSize bytes, into ev; its
 // errors match decide.ErrBadEvent.
 func decodeEvent(raw json.RawMessage, ev *event) error {
@@ -69,7 +57,10 @@ func decodeEvent(raw json.RawMessage, ev *event) error {
 	return nil
 }
 
-// restRequest is readEvent's Request of a decoded event.
+// restRequest reads a decoded REST API authorizer event, TOKEN or
+// REQUEST, into a Request, taking a REQUEST event's token from header.
+// What cannot be read is the Request's Err. It returns the event's type
+// too, cut to 16 bytes, for the log.
 func restRequest(ev *event, header string) (decide.Request, string) {
 	eventType := ev.Type
 	if len(eventType) > 16 {

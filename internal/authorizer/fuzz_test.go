@@ -56,8 +56,20 @@ func FuzzEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ev []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		resp, err := fx.handler.Handle(ctx, ev)
-		checkAnswer(t, resp, err)
+		// The Lambda function's entry: an HTTP API's payload 2.0 event (in
+		// events/) gets its own answer, held to the same rules.
+		resp, err := fx.handler.HandleEvent(ctx, ev)
+		switch r := resp.(type) {
+		case events.APIGatewayV2CustomAuthorizerSimpleResponse:
+			if err != nil || r.IsAuthorized && r.Context["sub"] != alice.Sub {
+				t.Fatalf("HandleEvent() = %+v, %v", r, err)
+			}
+		case events.APIGatewayV2CustomAuthorizerIAMPolicyResponse:
+			t.Fatalf("HandleEvent() answered an IAM policy to a payload 2.0 event with simple answers: %+v", r)
+		default:
+			rest, _ := resp.(events.APIGatewayCustomAuthorizerResponse)
+			checkAnswer(t, rest, err)
+		}
 		if strings.Contains(fx.logs.String(), `"reason":"panic"`) {
 			t.Fatalf("Handle() panicked:\n%s", fx.logs)
 		}

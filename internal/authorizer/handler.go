@@ -89,19 +89,17 @@ func New(d *decide.Decider, log *slog.Logger, opts ...Option) *Handler {
 	return h
 }
 
-// Handle answers one REST API authorizer event, TOKEN or REQUEST (an HTTP
-// API's payload 1.0 event is one). Its errors are ErrUnauthorized and
-// ErrUnavailable only; a panic is recovered and answered ErrUnauthorized.
-// It writes one log line. The Lambda function calls HandleEvent, which
-// answers REST events as Handle does.
-func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
-	var inv invocation
-	ctx = inv.begin(ctx, h.metrics != nil)
-	defer finish(h, ctx, &inv, &resp, &err)
-	var req decide.Request
-	req, inv.eventType = readEvent(raw, h.tokenHeader)
-	inv.d = h.decider.Decide(ctx, req)
-	return restAnswer(&inv.d)
+// Handle is HandleEvent, the Lambda function's entry, for a REST API's
+// event, TOKEN or REQUEST (an HTTP API's payload 1.0 event is one), with
+// its answer typed: tests and tools call it, and so go through the entry
+// Lambda runs. Its errors are ErrUnauthorized and ErrUnavailable only; a
+// panic is recovered and answered ErrUnauthorized. It writes one log line.
+// A payload 2.0 event is answered as HandleEvent answers it, its answer
+// dropped (the zero response).
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (events.APIGatewayCustomAuthorizerResponse, error) {
+	resp, err := h.HandleEvent(ctx, raw)
+	rest, _ := resp.(events.APIGatewayCustomAuthorizerResponse)
+	return rest, err
 }
 
 // invocation is one event's decision and what its log line tells of it.
