@@ -81,7 +81,6 @@ func restRequest(ev *event, header string) (decide.Request, string) {
 	case TokenEvent:
 		r.Token = ev.AuthorizationToken
 	case RequestEvent:
-		r.Headers = ev.Headers
 		r.Token, r.Err = decide.HeaderValue(ev.Headers, ev.MultiValueHeaders, header)
 		if r.Token == "" && r.Err == nil {
 			r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
@@ -137,7 +136,7 @@ func readHTTPEvent(ev *event, header string) decide.Request {
 	if err != nil {
 		return decide.Request{Err: err}
 	}
-	r := decide.Request{ARN: arn, Headers: ev.Headers}
+	r := decide.Request{ARN: arn}
 	r.Token, r.Err = decide.HeaderValue(ev.Headers, nil, header)
 	if r.Token == "" && r.Err == nil {
 		r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)

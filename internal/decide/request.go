@@ -34,9 +34,6 @@ type Request struct {
 	// ARN is the request's method and path on its API and stage: the
 	// policy's resources are built on it.
 	ARN policy.MethodARN
-	// Headers are the request's headers where the event has them (REQUEST
-	// events); no decision reads them yet.
-	Headers map[string]string
 	// Err, if set, is why the event could not be read into a Request; it
 	// matches one of this package's errors (ErrBadEvent, ErrBadARN,
 	// ErrAmbiguousToken, ...) and Decide answers Unauthorized with its

@@ -108,15 +108,6 @@ func WithRefreshInterval(d time.Duration) Option { return func(c *config) { c.re
 // flood of unknown kids causes.
 func WithRefetchInterval(d time.Duration) Option { return func(c *config) { c.refetchInterval = d } }
 
-// WithRetryInterval sets the least time between two fetches for a missing
-// key while fetching fails (default DefaultRetryInterval).
-func WithRetryInterval(d time.Duration) Option { return func(c *config) { c.retryInterval = d } }
-
-// WithStaleWait sets the longest a caller whose key is in an old set waits
-// for the set's refresh (default DefaultStaleWait); past it, the key is used
-// and the refresh counts as failed.
-func WithStaleWait(d time.Duration) Option { return func(c *config) { c.staleWait = d } }
-
 // WithClock sets the clock; nil (the default) means time.Now.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 

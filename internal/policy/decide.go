@@ -71,7 +71,9 @@ func (rs *Rules) Decide(a MethodARN, c Caller) Decision {
 	prefix = prefix[:len(prefix)-1] // ".../<stage>/"
 	w := rs.wildFor(prefix)
 	outs := make([]outcome, len(rs.rules))
-	key := make([]byte, 0, 2*len(rs.rules)+16)
+	// Room for each rule's state and a reason, so that the key is built
+	// in one allocation.
+	key := make([]byte, 0, 16*len(rs.rules))
 	for i := range rs.rules {
 		outs[i] = rs.rules[i].decide(prefix, w.wild[i], w.denied[i], c)
 		key = appendOutcome(key, &outs[i])

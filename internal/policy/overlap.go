@@ -261,12 +261,6 @@ func (s *aligner) leak(i int, g *grant) *leakRequest {
 	if mask == 0 || len(g.toks) == 0 {
 		return nil
 	}
-	// Different literals in the first segment: walk(0, 0) would end at
-	// once. Checked first, it keeps the check of large rule sets, whose
-	// rules mostly start apart, near linear.
-	if lit := g.toks[0].lit; lit != "" && len(r.segs) > 0 && r.segs[0].kind == segLiteral && r.segs[0].text != lit {
-		return nil
-	}
 	// A caller who got g by meeting a bind-free alternative of the rule
 	// passes it on every request.
 	for _, a := range s.alts[i] {
