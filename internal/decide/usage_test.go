@@ -2,6 +2,7 @@ package decide_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,34 @@ func TestIsUsageKey(t *testing.T) {
 	} {
 		if got := decide.IsUsageKey(s); got != want {
 			t.Errorf("IsUsageKey(%q) = %t, want %t", s, got, want)
+		}
+	}
+}
+
+// TestExplainHidesTheUsageKey: an explanation (cmd/explain prints it)
+// shows the claims, but never the usage identifier key, an API key, for an
+// Allow and for a refusal alike.
+func TestExplainHidesTheUsageKey(t *testing.T) {
+	f := newFixture(t)
+	const key = "tenant-key-0123456789abcdef"
+	d := decide.New(f.v, decide.WithUsageIdentifier(tenantClaim, true))
+	for _, tok := range []string{
+		f.tokenWith(t, map[string]any{tenantClaim: key}),
+		f.tokenWith(t, map[string]any{tenantClaim: key, "exp": 1}), // expired: refused
+	} {
+		got := d.Decide(context.Background(), decide.Request{Token: tok, ARN: arn(t, arnText), Explain: true})
+		if got.Explanation == nil {
+			t.Fatal("no explanation")
+		}
+		b, err := json.Marshal(got.Explanation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), key) {
+			t.Errorf("the explanation (%v) shows the usage identifier key: %s", got.Outcome, b)
+		}
+		if !strings.Contains(string(b), tenantClaim) {
+			t.Errorf("the explanation does not name the claim %s: %s", tenantClaim, b)
 		}
 	}
 }
