@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/shellaws"
 )
 
 func TestShellAWS(t *testing.T) {
@@ -17,7 +19,7 @@ func TestShellAWS(t *testing.T) {
 		t.Setenv("AWS_SESSION_TOKEN", "shell-session")
 		t.Setenv("AWS_REGION", "ap-southeast-2")
 		t.Setenv("AWS_PROFILE", "")
-		shell, err := shellAWS(t.Context(), os.Getenv)
+		shell, err := shellaws.Env(t.Context(), os.Getenv)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +39,7 @@ func TestShellAWS(t *testing.T) {
 		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
 			t.Setenv(k, "")
 		}
-		shell, err := shellAWS(t.Context(), os.Getenv)
+		shell, err := shellaws.Env(t.Context(), os.Getenv)
 		if err != nil || shell != nil {
 			t.Fatalf("shellAWS = %v, %v; want nothing, looked up nowhere", shell, err)
 		}

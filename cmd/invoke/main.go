@@ -44,6 +44,7 @@ import (
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/apigwtest"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/lambdatest"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/shellaws"
 )
 
 // functions are template.yaml's functions, by logical id: each has a
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *timeout <= 0 {
 		*timeout = timeouts[*function]
 	}
-	shell, err := shellAWS(ctx, os.Getenv)
+	shell, err := shellaws.Env(ctx, os.Getenv)
 	if err != nil {
 		// A region-only config or an expired session: the function gets
 		// dummy credentials, as with none, which serve local tables.

@@ -10,15 +10,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/gatehouse-dev/cognito-authorizer/cmd/authorizer/wire"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
+	"github.com/gatehouse-dev/cognito-authorizer/internal/testkit/shellaws"
 )
 
 // Defaults of the placeholder API the request's ARN is built on: rules and
@@ -196,23 +198,24 @@ func LookupFile(vars map[string]string, fallback func(string) (string, bool)) fu
 }
 
 // shellAWS returns, for a revocation table read from this machine, the
-// credentials and region of the developer's AWS profile (the SDK's
-// standard chain) where the settings give none: the Lambda function has
-// them in its environment, a shell often only in ~/.aws.
+// credentials and region of the developer's AWS settings (shellaws.Env: the
+// SDK's standard chain, looked up only when the shell has AWS settings)
+// where the settings give none: the Lambda function has them in its
+// environment, a shell often only in ~/.aws.
 func shellAWS(ctx context.Context, getenv func(string) string) []wire.RevocationOption {
 	if getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_REGION") != "" {
 		return nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
+	env, err := shellaws.Env(ctx, os.Getenv)
+	if err != nil || env == nil {
 		return nil
 	}
 	var opts []wire.RevocationOption
-	if getenv("AWS_ACCESS_KEY_ID") == "" && cfg.Credentials != nil {
-		opts = append(opts, wire.WithCredentials(cfg.Credentials))
+	if getenv("AWS_ACCESS_KEY_ID") == "" {
+		opts = append(opts, wire.WithCredentials(credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_SESSION_TOKEN"])))
 	}
-	if cfg.Region != "" {
-		opts = append(opts, wire.WithRegion(cfg.Region))
+	if r := env["AWS_REGION"]; r != "" {
+		opts = append(opts, wire.WithRegion(r))
 	}
 	return opts
 }
