@@ -45,7 +45,7 @@ func httpAnswer(d *decide.Decision, k HTTPAPIResponse) (any, error) {
 		if k == HTTPAPIIAM {
 			return events.APIGatewayV2CustomAuthorizerIAMPolicyResponse{
 				PrincipalID:    d.Principal(),
-				PolicyDocument: document(d.Policy),
+				PolicyDocument: Document(d.Policy),
 				Context:        d.Context,
 			}, nil
 		}

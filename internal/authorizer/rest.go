@@ -18,7 +18,7 @@ func restAnswer(d *decide.Decision) (events.APIGatewayCustomAuthorizerResponse, 
 	case decide.Allow, decide.Deny:
 		return events.APIGatewayCustomAuthorizerResponse{
 			PrincipalID:        d.Principal(),
-			PolicyDocument:     document(d.Policy),
+			PolicyDocument:     Document(d.Policy),
 			Context:            d.Context,
 			UsageIdentifierKey: d.UsageKey,
 		}, nil
@@ -29,9 +29,9 @@ func restAnswer(d *decide.Decision) (events.APIGatewayCustomAuthorizerResponse, 
 	}
 }
 
-// document converts a policy to aws-lambda-go's type; they have the same
-// fields.
-func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
+// Document converts a policy to aws-lambda-go's type, the one API Gateway's
+// answers carry (and apigwtest evaluates); they have the same fields.
+func Document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
 	out := events.APIGatewayCustomAuthorizerPolicy{Version: p.Version, Statement: make([]events.IAMPolicyStatement, len(p.Statement))}
 	for i, st := range p.Statement {
 		out.Statement[i] = events.IAMPolicyStatement(st)

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
-
+	"github.com/gatehouse-dev/cognito-authorizer/internal/authorizer"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/policy"
 	"github.com/gatehouse-dev/cognito-authorizer/internal/settings"
@@ -54,7 +53,7 @@ func cacheOf(a policy.MethodARN, cfg settings.Authorizer, dec *decide.Decision) 
 		return Cache{Covers: "none", Summary: "No policy: there is nothing for API Gateway to replay on other requests " +
 			"(it does not document whether it caches a 401 or an error)."}
 	}
-	doc := document(dec.Policy)
+	doc := authorizer.Document(dec.Policy)
 	this := CachedRequest{Request: a.Method + " /" + a.Path, Allowed: apigwtest.Allows(doc, a.String()), Note: noteThis}
 	if dec.Trace == nil {
 		c := Cache{Covers: cfg.PolicyResource.String(), Requests: []CachedRequest{this}}
@@ -176,15 +175,6 @@ func boundValues(rt policy.RuleTrace, ex *decide.Explanation) map[string]string 
 		if v, ok := ex.Claims[c.Want[0]].(string); ok && v != "" && !strings.ContainsAny(v, "/*?") {
 			out[c.Name] = v
 		}
-	}
-	return out
-}
-
-// document is p as API Gateway's policy type, which apigwtest evaluates.
-func document(p policy.Document) events.APIGatewayCustomAuthorizerPolicy {
-	out := events.APIGatewayCustomAuthorizerPolicy{Version: p.Version, Statement: make([]events.IAMPolicyStatement, len(p.Statement))}
-	for i, st := range p.Statement {
-		out.Statement[i] = events.IAMPolicyStatement{Action: st.Action, Effect: st.Effect, Resource: st.Resource}
 	}
 	return out
 }
