@@ -201,9 +201,38 @@ func TestHTTPGatewayConfig(t *testing.T) {
 	if err == nil {
 		t.Errorf("NewHTTPGateway accepted an unknown identity source")
 	}
-	f := newHTTPGateway(t, true, perRoute, 0)
+	f := newHTTPGateway(t, true, perRoute, time.Minute)
 	srv := httptest.NewServer(f.gw.ControlHandler())
 	defer srv.Close()
+	flush := func(path string) int {
+		t.Helper()
+		req, _ := http.NewRequest("DELETE", srv.URL+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// The flush empties the cache: the request after it invokes the
+	// authorizer again; a refused flush leaves the cache alone.
+	own := "/v2/apis/" + apigwtest.DefaultAPIID + "/stages/$default/cache/authorizers"
+	f.call(t, "GET", "/notes", "allow", "")
+	if r := f.call(t, "GET", "/notes", "allow", ""); r.entry.Authorizer != "cache" {
+		t.Fatalf("GET /notes again: authorizer %s, want cache", r.entry.Authorizer)
+	}
+	if flush("/v2/apis/other/stages/$default/cache/authorizers") != 404 {
+		t.Error("a flush of another API was not refused")
+	}
+	if r := f.call(t, "GET", "/notes", "allow", ""); r.entry.Authorizer != "cache" {
+		t.Errorf("after a refused flush: authorizer %s, want cache", r.entry.Authorizer)
+	}
+	if flush(own) != 204 {
+		t.Error("the flush of the gateway's own stage was refused")
+	}
+	if r := f.call(t, "GET", "/notes", "allow", ""); r.entry.Authorizer != "invoked" {
+		t.Errorf("after the flush: authorizer %s, want invoked", r.entry.Authorizer)
+	}
 	for path, status := range map[string]int{
 		"/v2/apis/" + apigwtest.DefaultAPIID + "/stages/$default/cache/authorizers": 204,
 		"/v2/apis/other/stages/$default/cache/authorizers":                          404,
