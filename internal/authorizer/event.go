@@ -81,10 +81,7 @@ func restRequest(ev *event, header string) (decide.Request, string) {
 	case TokenEvent:
 		r.Token = ev.AuthorizationToken
 	case RequestEvent:
-		r.Token, r.Err = decide.HeaderValue(ev.Headers, ev.MultiValueHeaders, header)
-		if r.Token == "" && r.Err == nil {
-			r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
-		}
+		r.Token, r.Err = headerToken(ev.Headers, ev.MultiValueHeaders, header)
 	default:
 		r.Err = fmt.Errorf("%w: event type %.16q is neither TOKEN nor REQUEST", decide.ErrBadEvent, ev.Type)
 	}
@@ -137,10 +134,7 @@ func readHTTPEvent(ev *event, header string) decide.Request {
 		return decide.Request{Err: err}
 	}
 	r := decide.Request{ARN: arn}
-	r.Token, r.Err = decide.HeaderValue(ev.Headers, nil, header)
-	if r.Token == "" && r.Err == nil {
-		r.Err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
-	}
+	r.Token, r.Err = headerToken(ev.Headers, nil, header)
 	return r
 }
 
@@ -200,4 +194,14 @@ func dotSegment(path string) bool {
 		}
 	}
 	return false
+}
+
+// headerToken is the token in header (decide.HeaderValue), or why there is
+// none: no such header is decide.ErrNoToken.
+func headerToken(headers map[string]string, multiValue map[string][]string, header string) (string, error) {
+	token, err := decide.HeaderValue(headers, multiValue, header)
+	if token == "" && err == nil {
+		err = fmt.Errorf("%w: no %s header", decide.ErrNoToken, header)
+	}
+	return token, err
 }

@@ -334,8 +334,7 @@ func (x *explainer) dateOutOfRange() bool {
 		if !ok {
 			continue
 		}
-		f, isNumber := v.(float64)
-		if !isNumber || f < 0 || f > 253402300799 || f != f {
+		if !verify.IsNumericDate(v) {
 			return true
 		}
 	}
@@ -452,7 +451,8 @@ func (x *explainer) headerDetail(result CheckResult) string {
 		return ""
 	}
 	var present []string
-	for _, h := range [...]string{"jku", "x5u", "jwk", "x5c", "crit"} {
+	forbidden := verify.ForbiddenHeaders()
+	for _, h := range forbidden {
 		if _, ok := x.header[h]; ok {
 			present = append(present, h)
 		}
@@ -464,7 +464,7 @@ func (x *explainer) headerDetail(result CheckResult) string {
 	case result == CheckFail:
 		return fmt.Sprintf("%s: a header that would choose the key or extend the JWS; keys come from the issuer's JWKS only", strings.Join(present, ", "))
 	}
-	s := fmt.Sprintf("kid %s; none of jku, x5u, jwk, x5c, crit", quote(kid))
+	s := fmt.Sprintf("kid %s; none of %s", quote(kid), strings.Join(forbidden[:], ", "))
 	if len(present) > 0 || kid == "" {
 		s = fmt.Sprintf("kid %s; %s present", quote(kid), strings.Join(present, ", "))
 	}
@@ -582,11 +582,11 @@ func (x *explainer) datesDetail(result CheckResult) string {
 			}
 			continue
 		}
-		f, isNumber := v.(float64)
-		if !isNumber || f < 0 || f > 253402300799 || f != f {
+		if !verify.IsNumericDate(v) {
 			parts = append(parts, fmt.Sprintf("%s %s (not a date from 1970 to 9999)", name, shortJSON(v)))
 			continue
 		}
+		f := v.(float64)
 		t := time.Unix(int64(f), 0).UTC()
 		parts = append(parts, fmt.Sprintf("%s %s (%s)", name, t.Format(time.RFC3339), relative(t, x.now)))
 	}

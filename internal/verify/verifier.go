@@ -152,7 +152,11 @@ func New(issuers []Issuer, opts ...Option) (*Verifier, error) {
 
 // forbiddenHeaders would point the verifier at a key or a JWS extension of
 // the token's choosing. Cognito sets none of them.
-var forbiddenHeaders = []string{"jku", "x5u", "jwk", "x5c", "crit"}
+var forbiddenHeaders = [...]string{"jku", "x5u", "jwk", "x5c", "crit"}
+
+// ForbiddenHeaders returns the header parameters Verify refuses a token
+// for (ErrHeader).
+func ForbiddenHeaders() [len(forbiddenHeaders)]string { return forbiddenHeaders }
 
 // Verify checks token and returns its claims. Its error matches exactly one of
 // the package's errors. ctx bounds any wait for keys.
@@ -242,6 +246,14 @@ func (iss *issuer) key(ctx context.Context, t *jwt.Token) (any, error) {
 // maxDate is 9999-12-31T23:59:59Z, the last second a numeric date may name.
 const maxDate = 253402300799
 
+// IsNumericDate reports whether v, a claim decoded from JSON, is a numeric
+// date Verify accepts in exp, nbf and iat: a number from 0 (1970) to the
+// last second of year 9999.
+func IsNumericDate(v any) bool {
+	f, isNumber := v.(float64)
+	return isNumber && f >= 0 && f <= maxDate && f == f
+}
+
 // checkDates refuses exp, nbf and iat outside 0 to year 9999. jwt converts
 // a numeric date from float64 to int64 without a range check: 1e19 or
 // 1e300 overflow and read as far in the past, which nbf and iat would pass.
@@ -251,8 +263,7 @@ func checkDates(claims map[string]any) error {
 		if !ok {
 			continue
 		}
-		f, isNumber := v.(float64)
-		if !isNumber || f < 0 || f > maxDate || f != f {
+		if !IsNumericDate(v) {
 			return fmt.Errorf("%w: %s is not a date from 1970 to 9999", ErrInvalidClaims, name)
 		}
 	}
