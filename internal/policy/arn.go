@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,12 @@ var ErrBadMethodARN = errors.New("bad method arn")
 // authorizer with the request's own verb: ANY exists in the API's
 // configuration, not on the wire.
 var methods = [...]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// Methods returns the methods, a new slice each call.
+func Methods() []string { return slices.Clone(methods[:]) }
+
+// IsMethod reports whether m is one of Methods.
+func IsMethod(m string) bool { return slices.Contains(methods[:], m) }
 
 // DefaultStage is the stage name an HTTP API serves at the root of its
 // invoke URL. It is not a REST stage name ('$' is outside [A-Za-z0-9_-]):

@@ -2,7 +2,6 @@ package why
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse-dev/cognito-authorizer/internal/decide"
@@ -209,7 +208,7 @@ func routeMethods(method string) []string {
 	if method == "ANY" {
 		return []string{"GET"}
 	}
-	if slices.Contains(Methods, method) {
+	if policy.IsMethod(method) {
 		return []string{method}
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -124,8 +123,8 @@ func requestARN(o Options, getenv func(string) string) (policy.MethodARN, error)
 	method, path, ok := strings.Cut(strings.TrimSpace(o.Request), " ")
 	path = strings.TrimSpace(path)
 	method = strings.ToUpper(method)
-	if !ok || !strings.HasPrefix(path, "/") || !slices.Contains(Methods, method) {
-		return policy.MethodARN{}, fmt.Errorf("%w: -request %q: want \"METHOD /path\", METHOD one of %s", ErrUsage, o.Request, strings.Join(Methods, ", "))
+	if !ok || !strings.HasPrefix(path, "/") || !policy.IsMethod(method) {
+		return policy.MethodARN{}, fmt.Errorf("%w: -request %q: want \"METHOD /path\", METHOD one of %s", ErrUsage, o.Request, strings.Join(policy.Methods(), ", "))
 	}
 	if strings.ContainsAny(path, "?#") {
 		return policy.MethodARN{}, fmt.Errorf("%w: -request %q: the path without a query string (API Gateway's methodArn has none)", ErrUsage, o.Request)
@@ -144,9 +143,6 @@ func requestARN(o Options, getenv func(string) string) (policy.MethodARN, error)
 	}
 	return a, nil
 }
-
-// Methods are the methods a request may have.
-var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 // region is the placeholder ARN's region: AWS_REGION, else the user
 // pool's, else DefaultRegion.
