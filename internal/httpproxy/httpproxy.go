@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -65,7 +66,7 @@ func FromV2(ev events.APIGatewayV2HTTPRequest) events.APIGatewayProxyRequest {
 	if resource == "" {
 		resource = routePath(rc.RouteKey)
 	}
-	headers := copyStrings(ev.Headers)
+	headers := maps.Clone(ev.Headers)
 	if len(ev.Cookies) > 0 && !hasKey(headers, "cookie") {
 		if headers == nil {
 			headers = make(map[string]string, 1)
@@ -78,10 +79,10 @@ func FromV2(ev events.APIGatewayV2HTTPRequest) events.APIGatewayProxyRequest {
 		HTTPMethod:                      method,
 		Headers:                         headers,
 		MultiValueHeaders:               singleValues(headers),
-		QueryStringParameters:           copyStrings(ev.QueryStringParameters),
+		QueryStringParameters:           maps.Clone(ev.QueryStringParameters),
 		MultiValueQueryStringParameters: multiQuery(ev.QueryStringParameters, ev.RawQueryString),
-		PathParameters:                  copyStrings(ev.PathParameters),
-		StageVariables:                  copyStrings(ev.StageVariables),
+		PathParameters:                  maps.Clone(ev.PathParameters),
+		StageVariables:                  maps.Clone(ev.StageVariables),
 		Body:                            ev.Body,
 		IsBase64Encoded:                 ev.IsBase64Encoded,
 		RequestContext: events.APIGatewayProxyRequestContext{
@@ -146,17 +147,6 @@ func contextString(v any) (string, bool) {
 		return string(b), true
 	}
 	return "", false
-}
-
-func copyStrings(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func hasKey(m map[string]string, name string) bool {
