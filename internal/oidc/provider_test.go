@@ -200,6 +200,8 @@ func TestCheck(t *testing.T) {
 		{name: "scope too long", claims: `{"sub": "u1", "aud": "api", "scope": "` + long + `"}`, wantErr: verify.ErrInvalidClaims},
 		{name: "scp a number", provider: oidc.Provider{ScopeClaim: "scp"}, claims: `{"sub": "u1", "aud": "api", "scp": 7}`, wantErr: verify.ErrInvalidClaims},
 		{name: "too many scp", provider: oidc.Provider{ScopeClaim: "scp"}, claims: `{"sub": "u1", "aud": "api", "scp": ` + many + `}`, wantErr: verify.ErrInvalidClaims},
+		{name: "too many scopes in one string", claims: `{"sub": "u1", "aud": "api", "scope": "` + strings.TrimSpace(strings.Repeat("s ", oidc.MaxListLength+1)) + `"}`, wantErr: verify.ErrInvalidClaims},
+		{name: "too many audiences", claims: `{"sub": "u1", "aud": ` + many + `}`, wantErr: verify.ErrInvalidClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
